@@ -1,0 +1,35 @@
+# secpipe's developer targets. `make help` lists them.
+GO        ?= go
+BIN       ?= bin/secpipe
+VERSION   ?= dev
+FUZZTIME  ?= 10s
+LDFLAGS   := -X github.com/secpipe/secpipe/internal/cli.Version=$(VERSION)
+
+.PHONY: help build test test-short lint fuzz bench bench-secrets demo
+
+help: ## list the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
+
+build: ## build bin/secpipe
+	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/secpipe
+
+demo: ## scan the bundled example repository (it leaks keys: exits 1)
+	$(GO) run ./cmd/secpipe scan secrets examples/golden-image
+
+test: ## run every test with the race detector (what CI runs)
+	bash scripts/test.sh
+
+test-short: ## run the quick tests only
+	$(GO) test -short ./...
+
+lint: ## go vet, gofmt, staticcheck
+	bash scripts/lint.sh
+
+fuzz: ## run every fuzz target for FUZZTIME each
+	FUZZTIME=$(FUZZTIME) bash scripts/fuzz.sh
+
+bench: ## run the Go benchmarks (compare runs with benchstat)
+	$(GO) test -run '^$$' -bench . -benchmem -count 6 ./... | tee bench.out
+
+bench-secrets: ## secret-scan throughput (MB per CPU-second) and peak RSS on the benchmark tree
+	bash scripts/bench-secrets.sh
