@@ -1,0 +1,412 @@
+package secrets
+
+import (
+	"slices"
+	"testing"
+)
+
+// keyCases holds true and false examples for every rule in keyRules. The
+// keys were generated for these tests only and protect nothing.
+var keyCases = []ruleCase{
+	{rule: "rsa-private-key",
+		tp: []string{`-----BEGIN RSA PRIVATE KEY-----
+MIIBOgIBAAJBAL0ZvZ646T/iYGwt6hfhPYJxSUcklv827jsVPvEe2LS0CibY/dr2
+YvgP+vLuUwnJqNHkD/WR3pvoyjf9XUd9otsCAwEAAQJAEeySsKzOTyPiB98CRWkw
+L2EVlQy+00odorQM10YZPGd6ps920ED9hNuIGamN5SyuEHxRKfNxWUNFwD8AGz32
+AQIhAOBtzK/zTTBPZtjaoIIgTAGRhr3gpLNEbFj1xH1ewn+bAiEA17OvmJcPqB19
+k0rXpHUBjvi5kHanI+UPW4Tzyo1SvcECIGNlHY8bgScRM2p9QTMAXMkhC3zSnf7r
+IdUwW6puqlNbAiEAuQ2mK1IGE6PhVRlTcfsT8DXA9YhmEmx0xX6FrROblcECIBZG
+j2XY/daB5buzj18o0xwy+cGQ65YCKh+x+ztnJgd6
+-----END RSA PRIVATE KEY-----`, `{"key": "-----BEGIN RSA PRIVATE KEY-----\nMIIBOgIBAAJBAL0ZvZ646T/iYGwt6hfhPYJxSUcklv827jsVPvEe2LS0CibY/dr2\nYvgP+vLuUwnJqNHkD/WR3pvoyjf9XUd9otsCAwEAAQJAEeySsKzOTyPiB98CRWkw\nL2EVlQy+00odorQM10YZPGd6ps920ED9hNuIGamN5SyuEHxRKfNxWUNFwD8AGz32\nAQIhAOBtzK/zTTBPZtjaoIIgTAGRhr3gpLNEbFj1xH1ewn+bAiEA17OvmJcPqB19\nk0rXpHUBjvi5kHanI+UPW4Tzyo1SvcECIGNlHY8bgScRM2p9QTMAXMkhC3zSnf7r\nIdUwW6puqlNbAiEAuQ2mK1IGE6PhVRlTcfsT8DXA9YhmEmx0xX6FrROblcECIBZG\nj2XY/daB5buzj18o0xwy+cGQ65YCKh+x+ztnJgd6\n-----END RSA PRIVATE KEY-----\n"}`, `tls_key: |
+  -----BEGIN RSA PRIVATE KEY-----
+  MIIBOgIBAAJBAL0ZvZ646T/iYGwt6hfhPYJxSUcklv827jsVPvEe2LS0CibY/dr2
+  YvgP+vLuUwnJqNHkD/WR3pvoyjf9XUd9otsCAwEAAQJAEeySsKzOTyPiB98CRWkw
+  L2EVlQy+00odorQM10YZPGd6ps920ED9hNuIGamN5SyuEHxRKfNxWUNFwD8AGz32
+  AQIhAOBtzK/zTTBPZtjaoIIgTAGRhr3gpLNEbFj1xH1ewn+bAiEA17OvmJcPqB19
+  k0rXpHUBjvi5kHanI+UPW4Tzyo1SvcECIGNlHY8bgScRM2p9QTMAXMkhC3zSnf7r
+  IdUwW6puqlNbAiEAuQ2mK1IGE6PhVRlTcfsT8DXA9YhmEmx0xX6FrROblcECIBZG
+  j2XY/daB5buzj18o0xwy+cGQ65YCKh+x+ztnJgd6
+  -----END RSA PRIVATE KEY-----`},
+		fp: []string{`-----BEGIN RSA PRIVATE KEY-----
+...
+-----END RSA PRIVATE KEY-----`, `-----BEGIN RSA PRIVATE KEY-----
+MIIBOgIBAAJBAL0ZvZ646T/iYGwt6hfhPYJxSUcklv827jsVPvEe2LS0CibY/dr2
+-----END RSA PRIVATE KEY-----`, `-----BEGIN RSA PUBLIC KEY-----
+MEgCQQC9Gb2euOk/4mBsLeoX4T2CcUlHJJb/Nu47FT7xHti0tAom2P3a9mL4D/ry
+7lMJyajR5A/1kd6b6Mo3/V1HfaLbAgMBAAE=
+-----END RSA PUBLIC KEY-----`, `-----BEGIN RSA PRIVATE KEY-----
+Proc-Type: 4,ENCRYPTED
+DEK-Info: DES-EDE3-CBC,D9738FAE79A00F91
+
+Hs6NkWTby8YoOJQ2hGB3nIW4q6kfkkX1uQuFC9IaJoYYkSH5sLWsfaUYwsHVO3M4
+VnrNDkfuHYQMN6JOEYmKu8tXLnWLnC7kLh5llUO5GeTfFAppDb8w0xyrc8VU0LbX
+LP4S/Vfpot4YvPRurakpnU51gu+PSExOGXRcuAiwZ6kg6Wg0IIWSaPxkS7R/sU1T
+DzfvR4vsVBCo7GnuEP9OQWpq59dUnFGNSC2MzrkBsa3tDSS3bKIli3aOBXcaGJLD
+De32ydaikxsii4dgLdZb0bkpGPJMgCd4YYRt0fAT7ovzxkR0a8jp8UZpick3sSCJ
+he5VpkZk+oSV5UD0JE8+c50xbrcvExime0LghJZa2P56pD2NdXHt9/v6Lt+B0A0I
+MXNTkVQcAsYBNnh063Of7niL8PZSukH8lUzVPVKOYfI=
+-----END RSA PRIVATE KEY-----`}},
+	{rule: "ec-private-key",
+		tp: []string{`-----BEGIN EC PRIVATE KEY-----
+MHcCAQEEIOAALSd3ZZRjywLTYB1/9Kldg8oL3t7wn7elVGBqSXs1oAoGCCqGSM49
+AwEHoUQDQgAE+lF+zkTZ+oZYsD8ZdNRu5U46rxlCUlNEi0cfT8vB0l+HQJbI+PWu
+x5kz35LKXhWFYeNcCKJR0T+AnE2+ZyqlHA==
+-----END EC PRIVATE KEY-----`, `EC_KEY="-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIOAALSd3ZZRjywLTYB1/9Kldg8oL3t7wn7elVGBqSXs1oAoGCCqGSM49\nAwEHoUQDQgAE+lF+zkTZ+oZYsD8ZdNRu5U46rxlCUlNEi0cfT8vB0l+HQJbI+PWu\nx5kz35LKXhWFYeNcCKJR0T+AnE2+ZyqlHA==\n-----END EC PRIVATE KEY-----"`},
+		fp: []string{`-----BEGIN EC PARAMETERS-----
+BggqhkjOPQMBBw==
+-----END EC PARAMETERS-----`, `-----BEGIN EC PRIVATE KEY-----
+Proc-Type: 4,ENCRYPTED
+DEK-Info: AES-128-CBC,5C5641B43482E125F84DE8C71F29184D
+
+N72dkemPh9qqP4/jbdS490oACh6ICjs0EvjDbWdGAKTxZFHA3Gi3NYz40SDr5DkO
+sMiiDQCNuDmCPPjLjwhnzOHZ1mC55wBLDdM9vyPSmwOZ3csXzUZSf1s1D1C4mdV0
+AzY/qJyYK7vb4dtLpV0Adpm4YrlJZ6vLeZE8hTyen7U=
+-----END EC PRIVATE KEY-----`, `-----BEGIN EC PRIVATE KEY-----
+<paste your key here>
+-----END EC PRIVATE KEY-----`}},
+	{rule: "dsa-private-key",
+		tp: []string{`-----BEGIN DSA PRIVATE KEY-----
+MIIBywIBAAKBgQDl9iGjtGk4qtkAE0fJSWHtmGkW6GWsCNuFTRIdvUdOoiYqYvDb
+fWuyfN44lnSibtyWX3e8baKYRnLZqbtBU0fdFvQ5GiODMWh5yxv6F8Py2GQmj5K3
+6pA5JoGiy/7t0DsjNhgV1FeBrlHjWMHzG+SieqPYxezuuVaFro8S9PXEHQIdAKBV
+J/pUtX8e9XugwDyaZN7VH6b+AMJVAFzHERUCgYAr1SlWvD881vzA3Qdetejyjo55
+n2QAXxSgW2nceV1RMYynstUzEDW5qpOViVYxGpRTnD3xBy6uJgAuwRiE1jJjqIAN
+w8wRqGZeNN4gD4k95vvQpwpmJknAeojQ+MZl1/Wp4qkBJ9qlJ3GnyY1tQa+jI98D
+m3QBJ+q2Bf6BDfcQqQKBgQDiC1+A1zHy4OsXQUBeQXNeJ0RCnrsv8znhS4LD+Gr4
+R6PFB0rCmCNE5vVqkK7gq26pFEwJPsm1OGkcBB815l1PTc1tuELU4SkgdHIS/FyF
+eOmvh+ePt9WiDz+wfxEsGXdnmEhahBtRVFkKiPM13eHxAz7IcY6lYiKcfY/Nls35
+DQIcEtvPZifXv82G6Q5QWacLo/54qTR1uoEtnySmVw==
+-----END DSA PRIVATE KEY-----`, `DSA_KEY="-----BEGIN DSA PRIVATE KEY-----\nMIIBywIBAAKBgQDl9iGjtGk4qtkAE0fJSWHtmGkW6GWsCNuFTRIdvUdOoiYqYvDb\nfWuyfN44lnSibtyWX3e8baKYRnLZqbtBU0fdFvQ5GiODMWh5yxv6F8Py2GQmj5K3\n6pA5JoGiy/7t0DsjNhgV1FeBrlHjWMHzG+SieqPYxezuuVaFro8S9PXEHQIdAKBV\nJ/pUtX8e9XugwDyaZN7VH6b+AMJVAFzHERUCgYAr1SlWvD881vzA3Qdetejyjo55\nn2QAXxSgW2nceV1RMYynstUzEDW5qpOViVYxGpRTnD3xBy6uJgAuwRiE1jJjqIAN\nw8wRqGZeNN4gD4k95vvQpwpmJknAeojQ+MZl1/Wp4qkBJ9qlJ3GnyY1tQa+jI98D\nm3QBJ+q2Bf6BDfcQqQKBgQDiC1+A1zHy4OsXQUBeQXNeJ0RCnrsv8znhS4LD+Gr4\nR6PFB0rCmCNE5vVqkK7gq26pFEwJPsm1OGkcBB815l1PTc1tuELU4SkgdHIS/FyF\neOmvh+ePt9WiDz+wfxEsGXdnmEhahBtRVFkKiPM13eHxAz7IcY6lYiKcfY/Nls35\nDQIcEtvPZifXv82G6Q5QWacLo/54qTR1uoEtnySmVw==\n-----END DSA PRIVATE KEY-----"`},
+		fp: []string{`-----BEGIN DSA PARAMETERS-----
+MIIBJgKBgQDl9iGjtGk4qtkAE0fJSWHtmGkW6GWsCNuFTRIdvUdOoiYqYvDbfWuy
+fN44lnSibtyWX3e8baKYRnLZqbtBU0fdFvQ5GiODMWh5yxv6F8Py2GQmj5K36pA5
+JoGiy/7t0DsjNhgV1FeBrlHjWMHzG+SieqPYxezuuVaFro8S9PXEHQIdAKBVJ/pU
+tX8e9XugwDyaZN7VH6b+AMJVAFzHERUCgYAr1SlWvD881vzA3Qdetejyjo55n2QA
+XxSgW2nceV1RMYynstUzEDW5qpOViVYxGpRTnD3xBy6uJgAuwRiE1jJjqIANw8wR
+qGZeNN4gD4k95vvQpwpmJknAeojQ+MZl1/Wp4qkBJ9qlJ3GnyY1tQa+jI98Dm3QB
+J+q2Bf6BDfcQqQ==
+-----END DSA PARAMETERS-----`, `-----BEGIN DSA PRIVATE KEY-----
+MIIBywIBAAKBgQDl9iGjtGk4qtkAE0fJSWHtmGkW6GWsCNuFTRIdvUdOoiYqYvDb
+-----END DSA PRIVATE KEY-----`}},
+	{rule: "pkcs8-private-key",
+		tp: []string{`-----BEGIN PRIVATE KEY-----
+MC4CAQAwBQYDK2VwBCIEIJg+jBidVeu3sL+ZQ1JkYPGY3ubyHHjkSF2Dvv4WL6h0
+-----END PRIVATE KEY-----`, `{
+  "type": "service_account",
+  "project_id": "acme-ci",
+  "private_key_id": "5d5370cd880c95a1353cd843104a2d9b13daaab6",
+  "private_key": "-----BEGIN PRIVATE KEY-----\nMIICdgIBADANBgkqhkiG9w0BAQEFAASCAmAwggJcAgEAAoGBALocVAhoforM7Y1o\n2OSKbXRd+o1l7Qi2BvQ66g0RN+009QmH1s6rmhAScUnXzamX4kmzLA+uyz21L8bG\nJA154Zum8sXEkHNdWgR/vQkXgpy7f0fEtK0J5e0ognSN/7W3IJGB1yPqQTHOult3\nTUeeiuIXKWSSa+eKJ1wygg1+cy8dAgMBAAECgYBppT8Gbtq2S9HlXckRIoszbU2X\nCm7dbQbRiMfnlwiaPF+Eg3mqY7rWuMFaW4hBZxhrIaw3Us/IPZvbSAqbI76utaEz\nzaCZ2fQHoH3sWYmbpPr4vIsB42K7T6JPSQog50cEQRWTXWBMm20zs9lNyYZAWg2Z\n3GPNmbGIpGX39s2beQJBAPHAJls/DsgXuW5DSwRX3kM/XpmL7oKdHSWHQp+1KTsW\nTHS90/5XNhsuP1okbr72azekhGX8fv5EEhNrm81+KPsCQQDFFJwy8FB8VeTq/AAq\nxTHWoUir2x6hdPHaAyTAKaR9oxuVXVMKA+0PSnCxNjaXdo8Q29C0UQ/LU3sTaaah\ni7zHAkEA2CWZJdRHfxfXL4LzO7rkevPZvSej5RxcxwUcyHbNmorhaS+gr7OCKOM8\nuXgBnLPuQR3TUuxjDywFjV+VOjImqQJAb9SWHcGHqkYDM+PzJFHpSeUTG5Gm++8k\nHZWTEQeQM0qOqF7gc9pudjLDZ4tfxuqbm/FfqDInSDUCra1RxHFKmQJAOt0L1lu0\ngbk/0CVU5fqmD0OmsdZmSOjVwTrcj5z5JXCzPkbWXNbA4DLBtg9Ednh4aE3Q2uSJ\nnHKgDDMTnzVy8w==\n-----END PRIVATE KEY-----\n",
+  "client_email": "deployer@acme-ci.iam.gserviceaccount.com"
+}`, `PRIVATE_KEY="-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIJg+jBidVeu3sL+ZQ1JkYPGY3ubyHHjkSF2Dvv4WL6h0\n-----END PRIVATE KEY-----"`},
+		fp: []string{`-----BEGIN PRIVATE KEY-----
+MIICdgIBADANBgkqhkiG9w0BAQEFAASCAmAwggJcAgEAAoGBALocVAhoforM7Y1o
+-----END PRIVATE KEY-----`, `-----BEGIN PUBLIC KEY-----
+MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQC6HFQIaH6KzO2NaNjkim10XfqN
+Ze0Itgb0OuoNETftNPUJh9bOq5oQEnFJ182pl+JJsywPrss9tS/GxiQNeeGbpvLF
+xJBzXVoEf70JF4Kcu39HxLStCeXtKIJ0jf+1tyCRgdcj6kExzrpbd01HnoriFylk
+kmvniidcMoINfnMvHQIDAQAB
+-----END PUBLIC KEY-----`, `-----BEGIN CERTIFICATE-----
+MIIBSjCB/aADAgECAhRwd0LThrYRj1C99pMN07DBUm+TFjAFBgMrZXAwGzEZMBcG
+A1UEAwwQY2kuYnVpbGQuaW52YWxpZDAeFw0yNjExMjgxODQ2MTdaFw0yNjExMjkx
+ODQ2MTdaMBsxGTAXBgNVBAMMEGNpLmJ1aWxkLmludmFsaWQwKjAFBgMrZXADIQCx
+xBAS3WOfxD09E4PTvB+D6H3cVTSq7xvWlwp2j1/RdKNTMFEwHQYDVR0OBBYEFOFr
+4Xam0YjSM31Vu0tXpLIVNI22MB8GA1UdIwQYMBaAFOFr4Xam0YjSM31Vu0tXpLIV
+NI22MA8GA1UdEwEB/wQFMAMBAf8wBQYDK2VwA0EA3YpxlBeEvJELkgTEac4Kd0He
+SXuPzpmKCH6+Fk64mn/oyt8dUuoGdnF7vBo4X/cNMeDxDecYEn5F8kXc4MaxAQ==
+-----END CERTIFICATE-----`, `-----BEGIN ENCRYPTED PRIVATE KEY-----
+MIGbMFcGCSqGSIb3DQEFDTBKMCkGCSqGSIb3DQEFDDAcBAjyY2JUx2xJvwICCAAw
+DAYIKoZIhvcNAgkFADAdBglghkgBZQMEASoEEASjL9XzDwW/BdgHw1gIgysEQKv1
+PWRPb/fxj6a0SUvXj/c0vZr1fypkSnO8CJFJLLEFFyuxkoVDa4JHptvvEuZ5aqp6
+5rSr7jjas9chjxLAau8=
+-----END ENCRYPTED PRIVATE KEY-----`}},
+	{rule: "pkcs8-encrypted-private-key",
+		tp: []string{`-----BEGIN ENCRYPTED PRIVATE KEY-----
+MIGbMFcGCSqGSIb3DQEFDTBKMCkGCSqGSIb3DQEFDDAcBAjyY2JUx2xJvwICCAAw
+DAYIKoZIhvcNAgkFADAdBglghkgBZQMEASoEEASjL9XzDwW/BdgHw1gIgysEQKv1
+PWRPb/fxj6a0SUvXj/c0vZr1fypkSnO8CJFJLLEFFyuxkoVDa4JHptvvEuZ5aqp6
+5rSr7jjas9chjxLAau8=
+-----END ENCRYPTED PRIVATE KEY-----`, `"encrypted_key": "-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIGbMFcGCSqGSIb3DQEFDTBKMCkGCSqGSIb3DQEFDDAcBAjyY2JUx2xJvwICCAAw\nDAYIKoZIhvcNAgkFADAdBglghkgBZQMEASoEEASjL9XzDwW/BdgHw1gIgysEQKv1\nPWRPb/fxj6a0SUvXj/c0vZr1fypkSnO8CJFJLLEFFyuxkoVDa4JHptvvEuZ5aqp6\n5rSr7jjas9chjxLAau8=\n-----END ENCRYPTED PRIVATE KEY-----"`},
+		fp: []string{`-----BEGIN PRIVATE KEY-----
+MC4CAQAwBQYDK2VwBCIEIJg+jBidVeu3sL+ZQ1JkYPGY3ubyHHjkSF2Dvv4WL6h0
+-----END PRIVATE KEY-----`, `-----BEGIN ENCRYPTED PRIVATE KEY-----
+MIGbMFcGCSqGSIb3DQEFDTBKMCkGCSqGSIb3DQEFDDAcBAjyY2JUx2xJvwICCAAw
+-----END ENCRYPTED PRIVATE KEY-----`}},
+	{rule: "openssh-private-key",
+		tp: []string{`-----BEGIN OPENSSH PRIVATE KEY-----
+b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW
+QyNTUxOQAAACDaTN7EjeevtFYz26ElEoJmtcIkpFhz4SZNOZOc54KPoQAAAJAXmc/eF5nP
+3gAAAAtzc2gtZWQyNTUxOQAAACDaTN7EjeevtFYz26ElEoJmtcIkpFhz4SZNOZOc54KPoQ
+AAAEATpZz7XrGxN33o/L4RgbcraMWqpvI/QjSqnDHpRo/mLtpM3sSN56+0VjPboSUSgma1
+wiSkWHPhJk05k5zngo+hAAAACGNpQGJ1aWxkAQIDBAU=
+-----END OPENSSH PRIVATE KEY-----`, `{"ssh_key": "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW\nQyNTUxOQAAACDaTN7EjeevtFYz26ElEoJmtcIkpFhz4SZNOZOc54KPoQAAAJAXmc/eF5nP\n3gAAAAtzc2gtZWQyNTUxOQAAACDaTN7EjeevtFYz26ElEoJmtcIkpFhz4SZNOZOc54KPoQ\nAAAEATpZz7XrGxN33o/L4RgbcraMWqpvI/QjSqnDHpRo/mLtpM3sSN56+0VjPboSUSgma1\nwiSkWHPhJk05k5zngo+hAAAACGNpQGJ1aWxkAQIDBAU=\n-----END OPENSSH PRIVATE KEY-----\n"}`},
+		fp: []string{`-----BEGIN OPENSSH PRIVATE KEY-----
+b3BlbnNzaC1rZXktdjEAAAAACmFlczI1Ni1jdHIAAAAGYmNyeXB0AAAAGAAAABAal+jj1r
+EOL1t05NzF35NmAAAAEAAAAAEAAAAzAAAAC3NzaC1lZDI1NTE5AAAAIFlLbGfoKBVjOj2u
+phGvYZvcp+f8F5WOZtiM+mjaVn8aAAAAkIt+f7RyRxSG5VuZqKCOwCvcWLosP1pAYlA4GM
+531bkdQsyxnhwX4EZ1FjrKpQ0Do/cP30UWRZxfTgUYWOrSYyyb5CF5OHHPjgyMGQnJNvH5
+ctzkaPuF71eDGIcEYRbXsjDwcMqCXnPKAOj74Lib7CbEEsXGuekGzHE4uNpv57XIxlzzLX
+PAVFKM1ZHNHbdD+w==
+-----END OPENSSH PRIVATE KEY-----`, `ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAINpM3sSN56+0VjPboSUSgma1wiSkWHPhJk05k5zngo+h ci@build`, `-----BEGIN OPENSSH PRIVATE KEY-----
+b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW
+-----END OPENSSH PRIVATE KEY-----`}},
+	{rule: "openssh-encrypted-private-key",
+		tp: []string{`-----BEGIN OPENSSH PRIVATE KEY-----
+b3BlbnNzaC1rZXktdjEAAAAACmFlczI1Ni1jdHIAAAAGYmNyeXB0AAAAGAAAABAal+jj1r
+EOL1t05NzF35NmAAAAEAAAAAEAAAAzAAAAC3NzaC1lZDI1NTE5AAAAIFlLbGfoKBVjOj2u
+phGvYZvcp+f8F5WOZtiM+mjaVn8aAAAAkIt+f7RyRxSG5VuZqKCOwCvcWLosP1pAYlA4GM
+531bkdQsyxnhwX4EZ1FjrKpQ0Do/cP30UWRZxfTgUYWOrSYyyb5CF5OHHPjgyMGQnJNvH5
+ctzkaPuF71eDGIcEYRbXsjDwcMqCXnPKAOj74Lib7CbEEsXGuekGzHE4uNpv57XIxlzzLX
+PAVFKM1ZHNHbdD+w==
+-----END OPENSSH PRIVATE KEY-----`, `DEPLOY_KEY="-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAACmFlczI1Ni1jdHIAAAAGYmNyeXB0AAAAGAAAABAal+jj1r\nEOL1t05NzF35NmAAAAEAAAAAEAAAAzAAAAC3NzaC1lZDI1NTE5AAAAIFlLbGfoKBVjOj2u\nphGvYZvcp+f8F5WOZtiM+mjaVn8aAAAAkIt+f7RyRxSG5VuZqKCOwCvcWLosP1pAYlA4GM\n531bkdQsyxnhwX4EZ1FjrKpQ0Do/cP30UWRZxfTgUYWOrSYyyb5CF5OHHPjgyMGQnJNvH5\nctzkaPuF71eDGIcEYRbXsjDwcMqCXnPKAOj74Lib7CbEEsXGuekGzHE4uNpv57XIxlzzLX\nPAVFKM1ZHNHbdD+w==\n-----END OPENSSH PRIVATE KEY-----"`},
+		fp: []string{`-----BEGIN OPENSSH PRIVATE KEY-----
+b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW
+QyNTUxOQAAACDaTN7EjeevtFYz26ElEoJmtcIkpFhz4SZNOZOc54KPoQAAAJAXmc/eF5nP
+3gAAAAtzc2gtZWQyNTUxOQAAACDaTN7EjeevtFYz26ElEoJmtcIkpFhz4SZNOZOc54KPoQ
+AAAEATpZz7XrGxN33o/L4RgbcraMWqpvI/QjSqnDHpRo/mLtpM3sSN56+0VjPboSUSgma1
+wiSkWHPhJk05k5zngo+hAAAACGNpQGJ1aWxkAQIDBAU=
+-----END OPENSSH PRIVATE KEY-----`, `-----BEGIN OPENSSH PRIVATE KEY-----
+b3BlbnNzaC1rZXktdjEAAAAACmFlczI1Ni1jdHIAAAAGYmNyeXB0AAAAGAAAABAal+jj1r
+-----END OPENSSH PRIVATE KEY-----`}},
+	{rule: "pem-encrypted-private-key",
+		tp: []string{`-----BEGIN EC PRIVATE KEY-----
+Proc-Type: 4,ENCRYPTED
+DEK-Info: AES-128-CBC,5C5641B43482E125F84DE8C71F29184D
+
+N72dkemPh9qqP4/jbdS490oACh6ICjs0EvjDbWdGAKTxZFHA3Gi3NYz40SDr5DkO
+sMiiDQCNuDmCPPjLjwhnzOHZ1mC55wBLDdM9vyPSmwOZ3csXzUZSf1s1D1C4mdV0
+AzY/qJyYK7vb4dtLpV0Adpm4YrlJZ6vLeZE8hTyen7U=
+-----END EC PRIVATE KEY-----`, `{"key": "-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: DES-EDE3-CBC,D9738FAE79A00F91\n\nHs6NkWTby8YoOJQ2hGB3nIW4q6kfkkX1uQuFC9IaJoYYkSH5sLWsfaUYwsHVO3M4\nVnrNDkfuHYQMN6JOEYmKu8tXLnWLnC7kLh5llUO5GeTfFAppDb8w0xyrc8VU0LbX\nLP4S/Vfpot4YvPRurakpnU51gu+PSExOGXRcuAiwZ6kg6Wg0IIWSaPxkS7R/sU1T\nDzfvR4vsVBCo7GnuEP9OQWpq59dUnFGNSC2MzrkBsa3tDSS3bKIli3aOBXcaGJLD\nDe32ydaikxsii4dgLdZb0bkpGPJMgCd4YYRt0fAT7ovzxkR0a8jp8UZpick3sSCJ\nhe5VpkZk+oSV5UD0JE8+c50xbrcvExime0LghJZa2P56pD2NdXHt9/v6Lt+B0A0I\nMXNTkVQcAsYBNnh063Of7niL8PZSukH8lUzVPVKOYfI=\n-----END RSA PRIVATE KEY-----"}`},
+		fp: []string{`-----BEGIN RSA PRIVATE KEY-----
+MIIBOgIBAAJBAL0ZvZ646T/iYGwt6hfhPYJxSUcklv827jsVPvEe2LS0CibY/dr2
+YvgP+vLuUwnJqNHkD/WR3pvoyjf9XUd9otsCAwEAAQJAEeySsKzOTyPiB98CRWkw
+L2EVlQy+00odorQM10YZPGd6ps920ED9hNuIGamN5SyuEHxRKfNxWUNFwD8AGz32
+AQIhAOBtzK/zTTBPZtjaoIIgTAGRhr3gpLNEbFj1xH1ewn+bAiEA17OvmJcPqB19
+k0rXpHUBjvi5kHanI+UPW4Tzyo1SvcECIGNlHY8bgScRM2p9QTMAXMkhC3zSnf7r
+IdUwW6puqlNbAiEAuQ2mK1IGE6PhVRlTcfsT8DXA9YhmEmx0xX6FrROblcECIBZG
+j2XY/daB5buzj18o0xwy+cGQ65YCKh+x+ztnJgd6
+-----END RSA PRIVATE KEY-----`, `-----BEGIN RSA PRIVATE KEY-----
+Proc-Type: 4,ENCRYPTED
+DEK-Info: AES-128-CBC,00000000000000000000000000000000
+
+AAAA
+-----END RSA PRIVATE KEY-----`}},
+	{rule: "pgp-private-key",
+		tp: []string{`-----BEGIN PGP PRIVATE KEY BLOCK-----
+
+lFgEawshORYJKwYBBAHaRw8BAQdALR4IhJfWbh1amf8/XhRJP2IVh4LWtkcdb2q7
+TDWPjqQAAQCy8PgBk2nbnMMYZPYuFXHSlmQqGqfVc0v10ai0Fd94aRE5tBxDSSBT
+aWduZXIgPGNpQGJ1aWxkLmludmFsaWQ+iJAEExYIADgWIQTfvGyZ8TMDSf6gCG5M
+wImy2B2rhgUCawshOQIbAwULCQgHAgYVCgkICwIEFgIDAQIeAQIXgAAKCRBMwImy
+2B2rht0CAP9JURwAaMWBipifeJ607mH/GUTasw9NkZm7nkSQTCeFTQD9FxSTgV8E
+r2dG/SvYxjrRGK86Ywadh7mJ73ZkVoKSSw4=
+=fRtr
+-----END PGP PRIVATE KEY BLOCK-----`, `{"signing_key": "-----BEGIN PGP PRIVATE KEY BLOCK-----\n\nlFgEawshORYJKwYBBAHaRw8BAQdALR4IhJfWbh1amf8/XhRJP2IVh4LWtkcdb2q7\nTDWPjqQAAQCy8PgBk2nbnMMYZPYuFXHSlmQqGqfVc0v10ai0Fd94aRE5tBxDSSBT\naWduZXIgPGNpQGJ1aWxkLmludmFsaWQ+iJAEExYIADgWIQTfvGyZ8TMDSf6gCG5M\nwImy2B2rhgUCawshOQIbAwULCQgHAgYVCgkICwIEFgIDAQIeAQIXgAAKCRBMwImy\n2B2rht0CAP9JURwAaMWBipifeJ607mH/GUTasw9NkZm7nkSQTCeFTQD9FxSTgV8E\nr2dG/SvYxjrRGK86Ywadh7mJ73ZkVoKSSw4=\n=fRtr\n-----END PGP PRIVATE KEY BLOCK-----"}`, `-----BEGIN PGP PRIVATE KEY BLOCK-----
+
+lFgEawshORYJKwYBBAHaRw8BAQdALR4IhJfWbh1amf8/XhRJP2IVh4LWtkcdb2q7
+TDWPjqQAAQCy8PgBk2nbnMMYZPYuFXHSlmQqGqfVc0v10ai0Fd94aRE5tBxDSSBT
+aWduZXIgPGNpQGJ1aWxkLmludmFsaWQ+iJAEExYIADgWIQTfvGyZ8TMDSf6gCG5M
+wImy2B2rhgUCawshOQIbAwULCQgHAgYVCgkICwIEFgIDAQIeAQIXgAAKCRBMwImy
+2B2rht0CAP9JURwAaMWBipifeJ607mH/GUTasw9NkZm7nkSQTCeFTQD9FxSTgV8E
+r2dG/SvYxjrRGK86Ywadh7mJ73ZkVoKSSw4=
+=AAAA
+-----END PGP PRIVATE KEY BLOCK-----`},
+		fp: []string{`-----BEGIN PGP PUBLIC KEY BLOCK-----
+
+mDMEawshORYJKwYBBAHaRw8BAQdALR4IhJfWbh1amf8/XhRJP2IVh4LWtkcdb2q7
+TDWPjqS0HENJIFNpZ25lciA8Y2lAYnVpbGQuaW52YWxpZD6IkAQTFggAOBYhBN+8
+bJnxMwNJ/qAIbkzAibLYHauGBQJrCyE5AhsDBQsJCAcCBhUKCQgLAgQWAgMBAh4B
+AheAAAoJEEzAibLYHauG3QIA/0lRHABoxYGKmJ94nrTuYf8ZRNqzD02RmbueRJBM
+J4VNAP0XFJOBXwSvZ0b9K9jGOtEYrzpjBp2HuYnvdmRWgpJLDg==
+=Wdiq
+-----END PGP PUBLIC KEY BLOCK-----`, `-----BEGIN PGP PRIVATE KEY BLOCK-----
+
+mDMEawshORYJKwYBBAHaRw8BAQdALR4IhJfWbh1amf8/XhRJP2IVh4LWtkcdb2q7
+TDWPjqS0HENJIFNpZ25lciA8Y2lAYnVpbGQuaW52YWxpZD6IkAQTFggAOBYhBN+8
+bJnxMwNJ/qAIbkzAibLYHauGBQJrCyE5AhsDBQsJCAcCBhUKCQgLAgQWAgMBAh4B
+AheAAAoJEEzAibLYHauG3QIA/0lRHABoxYGKmJ94nrTuYf8ZRNqzD02RmbueRJBM
+J4VNAP0XFJOBXwSvZ0b9K9jGOtEYrzpjBp2HuYnvdmRWgpJLDg==
+=Wdiq
+-----END PGP PRIVATE KEY BLOCK-----`, `-----BEGIN PGP PRIVATE KEY BLOCK-----
+
+...
+-----END PGP PRIVATE KEY BLOCK-----`}},
+	{rule: "putty-private-key",
+		tp: []string{`PuTTY-User-Key-File-2: ssh-ed25519
+Encryption: none
+Comment: ed25519-key-20240611
+Public-Lines: 2
+AAAAC3NzaC1lZDI1NTE5AAAAILs4wxYr5ncwhIyqZwWWmcTCYg68bcbdGtWpuLD3
+/PUi
+Private-Lines: 1
+AAAAIDjo3h/oUQxxxndb4WOQnseYO9brXtGxVpiHupCWZ66g
+Private-MAC: 8a5f18f121f8d14e4392df3ce693458f4f4ea770`, `PuTTY-User-Key-File-3: ssh-ed25519
+Encryption: none
+Comment: ed25519-key-20240611
+Public-Lines: 2
+AAAAC3NzaC1lZDI1NTE5AAAAID/hX9+QmtQupWix1sCLkRj05tgnoUJhbrXSRBp5
+OY20
+Private-Lines: 1
+AAAAIKNiWriUhHlJPclXXzckLdg9y/B78YAys6KXIDYgxk/l
+Private-MAC: cd080bdcbf0696e6d8c235db84c49acd13ea2cf84e4c7158520532ea3c59c81c`},
+		fp: []string{`PuTTY-User-Key-File-3: ssh-ed25519
+Encryption: aes256-cbc
+Comment: ed25519-key-20240611
+Public-Lines: 2
+AAAAC3NzaC1lZDI1NTE5AAAAIJPw/c17DyLC6wcq28tYgx0R+bWBQ3uePyRcxWXE
+nsXa
+Key-Derivation: Argon2id
+Argon2-Memory: 8192
+Argon2-Passes: 13
+Argon2-Parallelism: 1
+Argon2-Salt: a2a69d1b22472ebac99282b3ad265eb9
+Private-Lines: 1
+1gede/RUBdXRHZO7hSyoBgGoVtx0spJl+s8mR3M5vq+RJyjUiAExiQ4YTLpAbEYJ
+Private-MAC: efa697d175ed930e7a2ff315238351390e039a08e2821b677a2c4ec1882a3573`, `PuTTY-User-Key-File-2: ssh-ed25519
+Encryption: none
+Comment: ed25519-key-20240611
+Public-Lines: 2
+AAAAC3NzaC1lZDI1NTE5AAAAILx9aqbZDTkTeqvyq5F6b9b/gUtlBVQXn+jGGasd
+36TZ
+Private-Lines: 2
+AAAAICom6KzoIRJvdrT8jaTrjBe2m87ZZ0fj5tsUu/8I6jqJ
+Private-MAC: 202dc711d7c030fb340393b9b8c8b141db531656`}},
+	{rule: "putty-encrypted-private-key",
+		tp: []string{`PuTTY-User-Key-File-3: ssh-ed25519
+Encryption: aes256-cbc
+Comment: ed25519-key-20240611
+Public-Lines: 2
+AAAAC3NzaC1lZDI1NTE5AAAAIN7kquOSa/nJTPr6Ib+ehxTGYf87STqZYdN+InWC
+7cRV
+Key-Derivation: Argon2id
+Argon2-Memory: 8192
+Argon2-Passes: 13
+Argon2-Parallelism: 1
+Argon2-Salt: f4cb753ba547c2a176f9d6aea1faeacc
+Private-Lines: 1
+x/yoG7wgWRxeFSu92boido/ADx6n7lM0vnZP2df74VtP8QyPyBIQfZxe0MFCV77f
+Private-MAC: 95c0e8953a9242a9c4762bfd9bc1fa610bdfc5438a22eb43a059eecb17094d24`, `PuTTY-User-Key-File-2: ssh-ed25519
+Encryption: aes256-cbc
+Comment: ed25519-key-20240611
+Public-Lines: 2
+AAAAC3NzaC1lZDI1NTE5AAAAIIN/ht0BVvBIuVM+W1OQrOd2dqGAScdg5QzVhJbh
++gx6
+Private-Lines: 1
+9hGhPK71VE6EDUALRUVzOnTydGVzA9ToezOJspPsvaqnbkj9WxlxhOmi8vrlXYPs
+Private-MAC: c7a250a7af5129854509b695ff46ec527a05069d`},
+		fp: []string{`PuTTY-User-Key-File-2: ssh-ed25519
+Encryption: none
+Comment: ed25519-key-20240611
+Public-Lines: 2
+AAAAC3NzaC1lZDI1NTE5AAAAIHqJWFcajTGFdhLLB1xrtDvUCRX8MUkV/qbdwKkn
+iekt
+Private-Lines: 1
+AAAAIIoEXwP/scr5EkOXvqlxzGH2a1qMBpDayxCRs5juBJ8M
+Private-MAC: e811dbb31db0f0aebd3f06ff006ee73bbd7b9a2a`, `PuTTY-User-Key-File-3: ssh-ed25519
+Encryption: aes256-cbc
+Comment: ed25519-key-20240611
+Public-Lines: 2
+AAAAC3NzaC1lZDI1NTE5AAAAIOkM6wBYOiGGoChLZcN6tYYoIG3ToVzfyXY9Gak5
+zsXP
+Key-Derivation: Argon2id
+Argon2-Memory: 8192
+Argon2-Passes: 13
+Argon2-Parallelism: 1
+Argon2-Salt: 168ae360174b8d21afa1542133e637b5
+Private-Lines: 3
+CflOiuo2F6aHwGFLmT5TjzZRgMQK75+D0RlAhNnS+LwwM3jl/io3P5hDeoAq+0dG
+Private-MAC: d7ea34eb5f40ef9b9d4ad3da69dcd1809a8d1f02c183be76ab13e4362534769c`}},
+	{rule: "ssh2-private-key",
+		tp: []string{`---- BEGIN SSH2 ENCRYPTED PRIVATE KEY ----
+Comment: "rsa-key-20240611"
+P2/56wAAAXsAAAA3aWYtbW9kbntzaWdue3JzYS1wa2NzMS1zaGExfSxlbmNyeXB0e3JzYS
+1wa2NzMXYyLW9hZXB9fQAAAARub25lAAABLL26vfSrHzH5bRWyqqFttUvwpprgCE5m1oMK
+fuf+nGrDxhV4GwlsKQEGP89OvGmUs/I2g/K+TJNDngzQAylnCk1AKQeay6gYtfmffndOd5
+OExkaaCzxRHDsjVxZ7+YqXTCmqQQFL92zKR/OdzmD8vUyEQkQk3QOJxbr3+oHJgtyrhy6B
++SLw8DfluRmB82rQltco6ucvFBd02m6QfL+Y3z052t5dhGIAkG0wcpmdM508Ib7aTfQoWn
+8u3cdJhKnMX1UNPCs3enEBlzxTgC7wW8RfUY6lcMWnURyKNqaoVNsE95pgNHvqcqjVYTuH
+X8Zmk2KV37103xsWVAjjwO1mjCKSJVg1Z3CUU/dTYAGgo/lSTpOJteYXJiLZPCFym4RVfo
+fNu03lsnnyvkKQew==
+---- END SSH2 ENCRYPTED PRIVATE KEY ----`, `KEY="---- BEGIN SSH2 ENCRYPTED PRIVATE KEY ----\nComment: "rsa-key-20240611"\nP2/56wAAAXsAAAA3aWYtbW9kbntzaWdue3JzYS1wa2NzMS1zaGExfSxlbmNyeXB0e3JzYS\n1wa2NzMXYyLW9hZXB9fQAAAARub25lAAABLN1oqixAxbUmT7IlgiGE6H+IXpf6cbJxs6FK\nI67jzTAOjQEuy/hIMy09DNH/M1dcELEqvibbVjcIhlkZIP1KPKecJPXImDQTtaI0+JB+kh\nm2RbqNtQ3tEk5Q9107i/Qu58XMlSGYEnkWVGau3nj4liz4ST28g3Po9IUHCYcCh4p+a0So\nvhwWA2vJ+b/4c7rHfbNBfS8dnyw8ZY4PJIvgvALYTolCkgwEoGV9Tq2kCAsHDSYvsLIBQr\nqz3Mv9mUKvGevFHSYomo1kLrYNWGMgHlasSzscz/DPeAo/UJVuMgZtj38uRsNSTVYnvdoc\neCj/jEGWqfkD/a1ZJSbhMqwZ9pZ9yElS2iF+RypLXYXXrvAHJ8L9zmO2cCpB2vTEA9jq+D\nos8JoPDCyFIPQTRg==\n---- END SSH2 ENCRYPTED PRIVATE KEY ----"`},
+		fp: []string{`---- BEGIN SSH2 ENCRYPTED PRIVATE KEY ----
+Comment: "rsa-key-20240611"
+AAECAwAAAXsAAAA3aWYtbW9kbntzaWdue3JzYS1wa2NzMS1zaGExfSxlbmNyeXB0e3JzYS
+1wa2NzMXYyLW9hZXB9fQAAAARub25lAAABLE/JYGfq/DMOD4oi4QnyqUF/9PhuDCYZz+Uo
+T/nNPLIsJoDZYG7tL9EVguAVoPWehZi1DgvvtwjtxXhxGAsEaICfGSNcrMtPUZLdnV9TWS
+K69UF2WnY9gf/0XSOiifD2jV80crgfgA8Lf8V7kmVdDY3EKmoyLZ29eY0wskfxhT/eQ0Nx
+ewW/cw+hKljU+pis5uCh83TsRUa4AouorHCUdaKOIWi+ldeDvgrf0iLEg38Kg2SLBGmpPC
+LIX46hMIdozscyu1LZlTBmCnL2KCV+OpUkwen3uCUCoZp/2jFNbRo9yEeHZJsubUMk4Gwv
+c/jng8ql62TmW8IdmCDrQSnDDr/3/ESJ/RgHAj2/ky456v+1FDA3lTfYUX/S8fGnU/1gs6
+lR3w2BmycexL10ZQ==
+---- END SSH2 ENCRYPTED PRIVATE KEY ----`, `---- BEGIN SSH2 PUBLIC KEY ----
+Comment: "ci@build"
+AAAAC3NzaC1lZDI1NTE5AAAAINpM3sSN56+0VjPboSUSgma1wiSkWHPhJk05k5zngo+h
+---- END SSH2 PUBLIC KEY ----`}},
+	{rule: "jwt",
+		tp: []string{`Authorization: Bearer eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJzdmMtZGVwbG95IiwiaWF0IjoxNzE4MDAwMDAwLCJleHAiOjE3MTgwMDM2MDB9.hdHuM7QguKLH0iMmHGFvtIluku4aymNf1uejQ1CPGhQ`, `{"id_token": "eyJhbGciOiJSUzI1NiIsImtpZCI6IjY3MTFjMGZjODM0YmY4MDcifQ.eyJpc3MiOiJodHRwczovL2xvZ2luLmFjbWUuaW52YWxpZCIsImF1ZCI6ImNpIiwic3ViIjoiNDcxMSJ9.IsPT-fr5pDZohUdi_Q8ymc93NZXV93aByJDXfVQdIowPjO-3MQ6Ba9xBM-RQa8X17fzx6AZEr8iYeU5hnV-NiUvLaxen57hIHAH_4veVxrOR_geS9tUgsOmYiQCBAG-KoXWlom4eAktbrfOBdfxbWkRvjNmg4X0Jlwse16mrL_wyTWcATx0t47fysvuG19YZsEh6w8y6bDiK2wvrv6X21nyCo354q5L611KcmHrLk1UDL7Hm_XLtKNu5A6Jt9v5seVHbcfMvpDbYjGPbK-KB_paPxoJ2thT22IIoHhovi7K03lxjfjstsH2Pe-QUvuUrYQ19fmh8tgjvQT08Z6dYuw"}`},
+		fp: []string{`eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJzdWIiOiJhZG1pbiIsInJvbGUiOiJyb290In0.`, `eyJ0eXAiOiJKV1QifQ.eyJzdWIiOiJ4MSJ9.bagL_gwJ_pivRc9jfAjDd4Aq6gn2G9EX3moqd3Ql9Xw`, `eyJhbGciOiJIUzI1NiJ9.eyJpbnZhbGlkIjp9.K7pNtxH5kTNxqbz1zHFx0XB9bU8WZqmZlKpEoRZPd78`}},
+	{rule: "jwt-unsigned",
+		tp: []string{`token = 'eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJzdWIiOiJhZG1pbiIsInJvbGUiOiJyb290In0.'`, `Cookie: session=eyJhbGciOiJub25lIn0.eyJ1c2VyIjoiY2kiLCJzY29wZSI6ImRlcGxveSJ9.`},
+		fp: []string{`eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJzdmMtZGVwbG95IiwiaWF0IjoxNzE4MDAwMDAwLCJleHAiOjE3MTgwMDM2MDB9.hdHuM7QguKLH0iMmHGFvtIluku4aymNf1uejQ1CPGhQ`, `eyJhbGciOiJub25lIn0.eyJzdWIiOiJhZG1pbiJ9.cm8It_At1PALkdormvBhHt8TTR1c8AMh4gWWg2uSQD0`}},
+	{rule: "jwk-private-key",
+		tp: []string{`{
+  "kty": "EC",
+  "crv": "P-256",
+  "kid": "signing-1",
+  "x": "0Sd6Fnx08QMO1AoEVCFUq_w5qsH95ktcUUyiXtpBYRE",
+  "y": "Oy6y_BfLTaxtQZBsV8qV-AruOL_E6EaPLJVmFKg9G1Y",
+  "d": "D0lPlXxslkA7wXRJghMph6JkXHXrW4l1qv6ju73ARgw"
+}`, `{"crv":"Ed25519","d":"KJfu6poIygopHdgf8KOAnavBdyABEg0JvHFviuNM2Ds","kty":"OKP","x":"fPUsrzk6S82qPgMhSD7fPJOKqhpDIirw0g3C21yDwCA"}`, `{
+  "crv": "P-256",
+  "d": "LN9LsFNWsxvK78MIc2WiVN5BF2eDkoV0Ov8XZpzJV5Y",
+  "kty": "EC",
+  "x": "0Sd6Fnx08QMO1AoEVCFUq_w5qsH95ktcUUyiXtpBYRE",
+  "y": "Oy6y_BfLTaxtQZBsV8qV-AruOL_E6EaPLJVmFKg9G1Y"
+}`},
+		fp: []string{`{
+  "kty": "EC",
+  "crv": "P-256",
+  "x": "0Sd6Fnx08QMO1AoEVCFUq_w5qsH95ktcUUyiXtpBYRE",
+  "y": "Oy6y_BfLTaxtQZBsV8qV-AruOL_E6EaPLJVmFKg9G1Y"
+}`, `{"d":"zfTMq1HmKeuyWC4bc2FHB5B51E212G4pAVBnQZTIvOM","n":3}`, `{"kty": "EC", "crv": "P-256", "d": "REPLACE_ME"}`}},
+	{rule: "age-secret-key",
+		tp: []string{`# created: 2024-06-11T10:00:00Z
+# public key: age178yp3vx0r8mzk75h5euut793d69623e4ndcwpzg9rqv8p8pm60aqdlagaj
+AGE-SECRET-KEY-14STV7NMWGPAE26SYRMFW75XHCTJ299LP7JZ3PFX5K33JYEHSQL3SCTYMGG`, `SOPS_AGE_KEY=AGE-SECRET-KEY-1DSVLSK8GH3YEFHG8SD5JPGT28RK0JXES0NTG4PD3S0YJ0XN4TYZSZJYMQ7`},
+		fp: []string{`AGE-SECRET-KEY-14STV7NMWGPAE26SYRMFW75XHCTJ299LP7JZ3PFX5K33JYEHSQL3SCTYMGQ`, `# public key: age178yp3vx0r8mzk75h5euut793d69623e4ndcwpzg9rqv8p8pm60aqdlagaj`, `SOPS_AGE_KEY=AGE-SECRET-KEY-1XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX`}},
+}
+
+func TestKeyRules(t *testing.T) {
+	rules := compiledRules(t)
+	checkCases(t, keyCases, func(b []byte) []Match { return naiveFind(rules, b) })
+}
+
+// FuzzVerify feeds arbitrary text to the SaaS and key rules, whose Verify
+// functions parse untrusted base64, DER, JSON, OpenSSH and Bech32 data:
+// neither they nor the patterns may panic, and every match must lie
+// within the text.
+func FuzzVerify(f *testing.F) {
+	for _, c := range slices.Concat(saasCases, keyCases) {
+		for _, s := range slices.Concat(c.tp, c.fp) {
+			f.Add(s)
+		}
+	}
+	var rules []*Rule
+	for _, r := range slices.Concat(saasRules(), keyRules()) {
+		if err := r.compile(); err != nil {
+			f.Fatal(err)
+		}
+		rules = append(rules, &r)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		for _, r := range rules {
+			if r.Verify != nil {
+				r.Verify(s, s)
+			}
+		}
+		for _, m := range naiveFind(rules, []byte(s)) {
+			if m.Start < 0 || m.End > len(s) || s[m.Start:m.End] != m.Secret {
+				t.Errorf("find(%q): %s match at [%d,%d) does not hold its secret", s, m.Rule.ID, m.Start, m.End)
+			}
+		}
+	})
+}

@@ -1,0 +1,9 @@
+environment          = "prod"
+region               = "eu-west-1"
+db_password          = "H@rb0rautumn84"
+github_token         = "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"
+cloudflare_api_token = "Vuf0F-uZPwCp1MlmWt3Zwla825Gfkeou0eKM5H-k"
+datadog_app_key      = "4f401f062407bd8ecef4e670d262b1e23cc47c3e"
+allowed_cidrs        = ["10.0.0.0/8", "192.168.0.0/16"]
+vpc_id               = "vpc-0a1b2c3d4e5f67890"
+ami_id               = "ami-0c55b159cbfafe1f0"
