@@ -19,15 +19,7 @@ type ruleCase struct {
 // compiledRules compiles the whole catalogue once per test binary.
 func compiledRules(t testing.TB) []*Rule {
 	t.Helper()
-	var out []*Rule
-	for _, r := range Rules() {
-		r := r
-		if err := r.compile(); err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, &r)
-	}
-	return out
+	return compileAll(t, Rules())
 }
 
 // naiveFind is the reference semantics of the detector, kept simple on

@@ -248,13 +248,7 @@ func FuzzContextRules(f *testing.F) {
 			f.Add(s)
 		}
 	}
-	var rules []*Rule
-	for _, r := range slices.Concat(urlRules(), genericRules()) {
-		if err := r.compile(); err != nil {
-			f.Fatal(err)
-		}
-		rules = append(rules, &r)
-	}
+	rules := compileAll(f, slices.Concat(urlRules(), genericRules()))
 	f.Fuzz(func(t *testing.T, text string) {
 		for _, m := range naiveFind(rules, []byte(text)) {
 			if got := text[m.Start:m.End]; got != m.Secret {

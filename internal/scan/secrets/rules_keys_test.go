@@ -390,13 +390,7 @@ func FuzzVerify(f *testing.F) {
 			f.Add(s)
 		}
 	}
-	var rules []*Rule
-	for _, r := range slices.Concat(saasRules(), keyRules()) {
-		if err := r.compile(); err != nil {
-			f.Fatal(err)
-		}
-		rules = append(rules, &r)
-	}
+	rules := compileAll(f, slices.Concat(saasRules(), keyRules()))
 	f.Fuzz(func(t *testing.T, s string) {
 		for _, r := range rules {
 			if r.Verify != nil {
