@@ -38,7 +38,7 @@ const (
 )
 
 // maxEvidence caps the EVIDENCE column; the JSON report has it in full.
-const maxEvidence = 48
+const maxEvidence = 64
 
 func (t tableWriter) Write(w io.Writer, r *Report) error {
 	es, err := entries(r)
@@ -58,6 +58,19 @@ func (t tableWriter) Write(w io.Writer, r *Report) error {
 	return nil
 }
 
+// evidenceText is what the EVIDENCE column shows: the redacted evidence
+// when the scanner gives one (secrets), else the first line of the
+// description (what a configuration check found), else "-".
+func evidenceText(f *pipeline.Finding) string {
+	if f.Evidence != "" {
+		return f.Evidence
+	}
+	if line, _, _ := strings.Cut(f.Description, "\n"); strings.TrimSpace(line) != "" {
+		return strings.TrimSpace(line)
+	}
+	return "-"
+}
+
 // findings writes the table and, below it, the legend of grouped findings.
 func (t tableWriter) findings(buf *bytes.Buffer, es []entry, gated bool) {
 	labels, sizes := groupLabels(es)
@@ -69,10 +82,7 @@ func (t tableWriter) findings(buf *bytes.Buffer, es []entry, gated bool) {
 		if l := labels[f.Group]; l != "" {
 			rule += " [" + l + "]"
 		}
-		evidence := truncate(clean(f.Evidence), maxEvidence)
-		if evidence == "" {
-			evidence = "-"
-		}
+		evidence := truncate(clean(evidenceText(f)), maxEvidence)
 		status := clean(e.status(gated))
 		if e.blocking {
 			status = t.paint(ansiBoldRed, status)
