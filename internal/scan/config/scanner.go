@@ -26,7 +26,9 @@ type Config struct {
 	// of the target.
 	Checks []Check
 	// Logger receives warnings (a check that could not run, an unreadable
-	// directory) and, at debug level, each check's counts. Nil discards.
+	// directory) and, at debug level, each check's counts and the files
+	// found not applicable (a template skipped), once per file and
+	// message. Nil discards.
 	Logger *slog.Logger
 	// Workers is how many checks run in parallel; 0 means GOMAXPROCS.
 	Workers int
@@ -134,6 +136,7 @@ func (s *Scanner) ScanRoot(ctx context.Context, root Root, kind TargetKind, emit
 	stats := Stats{Kind: kind, Checks: len(checks)}
 	var findings []pipeline.Finding
 	var panics []error
+	noted := map[[2]string]bool{}
 	for i, o := range outcomes {
 		c := &checks[i]
 		switch {
@@ -144,7 +147,7 @@ func (s *Scanner) ScanRoot(ctx context.Context, root Root, kind TargetKind, emit
 			s.log.Warn("config: check could not run", "check", c.ID, "error", o.err)
 			stats.Errors++
 		default:
-			findings = append(findings, s.convert(c, o.results, &stats)...)
+			findings = append(findings, s.convert(c, o.results, &stats, noted)...)
 		}
 	}
 	sortFindings(findings)
@@ -206,8 +209,9 @@ func (s *Scanner) runOne(ctx context.Context, root Root, c *Check) (o outcome) {
 }
 
 // convert counts c's results and turns the failed and undetermined ones
-// into findings.
-func (s *Scanner) convert(c *Check, rs []Result, stats *Stats) []pipeline.Finding {
+// into findings. It logs a NotApplicable result naming a file at debug
+// level unless noted holds its path and message, and adds them.
+func (s *Scanner) convert(c *Check, rs []Result, stats *Stats, noted map[[2]string]bool) []pipeline.Finding {
 	var out []pipeline.Finding
 	var n Stats
 	for _, r := range rs {
@@ -216,6 +220,10 @@ func (s *Scanner) convert(c *Check, rs []Result, stats *Stats) []pipeline.Findin
 			n.Pass++
 		case NotApplicable:
 			n.NotApplicable++
+			if key := [2]string{r.Path, r.Message}; r.Path != "" && !noted[key] {
+				noted[key] = true
+				s.log.Debug("config: not applicable", "check", c.ID, "path", r.Path, "line", r.Line, "message", r.Message)
+			}
 		case Fail:
 			n.Fail++
 			out = append(out, finding(c, r))

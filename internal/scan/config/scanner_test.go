@@ -341,3 +341,43 @@ func TestScanTarball(t *testing.T) {
 		t.Errorf("Scan(tarball) = %+v, want admin's UID 0 first", got)
 	}
 }
+
+// TestScanLogsNotApplicable: a NotApplicable result that names a file (a
+// template skipped) is logged at debug level once per path and message,
+// however many checks return it; one without a path is not logged.
+func TestScanLogsNotApplicable(t *testing.T) {
+	const template = "skipped: Helm template that is not YAML until rendered (could not find flow map content)"
+	note := Result{Status: NotApplicable, Path: "chart/templates/pod.yaml", Line: 4, Message: template}
+	checks := []Check{
+		testCheck("kube-parse", TargetSource, pipeline.SeverityMedium, results(note,
+			Result{Status: NotApplicable, Path: "chart/templates/pod.yaml", Message: "skipped: larger than 8 MiB"})),
+		testCheck("kube-other", TargetSource, pipeline.SeverityLow, results(note,
+			Result{Status: NotApplicable, Message: "no Kubernetes workload"})),
+	}
+	var logs bytes.Buffer
+	s, err := New(Config{Checks: checks, Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stats, err := s.ScanRoot(context.Background(), NewMemRoot(nil, nil), TargetSource, func(pipeline.Finding) error { return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stats.NotApplicable != 4 {
+		t.Errorf("ScanRoot stats = %+v, want 4 not applicable", stats)
+	}
+	var got []string
+	for _, line := range strings.Split(logs.String(), "\n") {
+		if strings.Contains(line, `msg="config: not applicable"`) {
+			_, rest, _ := strings.Cut(line, "check=")
+			got = append(got, rest)
+		}
+	}
+	want := []string{
+		`kube-other path=chart/templates/pod.yaml line=4 message="` + template + `"`,
+		`kube-parse path=chart/templates/pod.yaml line=0 message="skipped: larger than 8 MiB"`,
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("debug log of not applicable results (-want +got):\n%s\nlogs:\n%s", diff, logs.String())
+	}
+}
