@@ -5,7 +5,7 @@ VERSION   ?= dev
 FUZZTIME  ?= 10s
 LDFLAGS   := -X github.com/secpipe/secpipe/internal/cli.Version=$(VERSION)
 
-.PHONY: help build test test-short lint fuzz bench bench-secrets demo
+.PHONY: help build test test-short lint fuzz bench bench-secrets bench-config demo
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -33,3 +33,6 @@ bench: ## run the Go benchmarks (compare runs with benchstat)
 
 bench-secrets: ## secret-scan throughput (MB per CPU-second) and peak RSS on the benchmark tree
 	bash scripts/bench-secrets.sh
+
+bench-config: ## configuration scan time and peak RSS on a Debian minbase rootfs (builds it with mmdebstrap)
+	bash scripts/bench-config.sh

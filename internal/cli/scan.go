@@ -33,7 +33,7 @@ Every scan command shares the report flags (--format, --output) and the gate
 flags (--fail-on, --ignore-file, --baseline). Exit codes: 0 the gate passed,
 1 the gate failed, 2 bad usage or a runtime error.`,
 	}
-	cmd.AddCommand(newScanSecretsCmd(e))
+	cmd.AddCommand(newScanSecretsCmd(e), newScanConfigCmd(e))
 	return cmd
 }
 
@@ -120,6 +120,10 @@ type scanJob struct {
 	target  string // as the user gave it, for the report
 	root    string // where the ignore file is looked for
 	flags   *gateFlags
+	// rules holds the rule IDs this scanner can report, so that only ignore
+	// entries naming one of them are warned about when they match nothing
+	// (one ignore file serves every scanner).
+	rules map[string]bool
 }
 
 // runScan runs the scanner, applies the gate, writes the report and returns
@@ -152,7 +156,7 @@ func runScan(ctx context.Context, e *env, job scanJob) error {
 		Finished: time.Now(),
 		Findings: findings,
 		Verdict:  &verdict,
-		Warnings: ignoreWarnings(policy, findings, started),
+		Warnings: ignoreWarnings(policy, findings, job.rules, started),
 	}
 	if err := writeReport(e, job.flags, writer, rep); err != nil {
 		return err
@@ -164,8 +168,9 @@ func runScan(ctx context.Context, e *env, job scanJob) error {
 }
 
 // ignoreWarnings lists expired ignore entries, so people renew or drop
-// them, and entries that matched nothing in this scan, so stale ones go.
-func ignoreWarnings(p gate.Policy, findings []pipeline.Finding, now time.Time) []string {
+// them, and entries naming one of this scanner's rules that matched nothing
+// in this scan, so stale ones go.
+func ignoreWarnings(p gate.Policy, findings []pipeline.Finding, rules map[string]bool, now time.Time) []string {
 	if p.Ignore == nil {
 		return nil
 	}
@@ -175,7 +180,7 @@ func ignoreWarnings(p gate.Policy, findings []pipeline.Finding, now time.Time) [
 			en.Source, en.Expires.Format(time.DateOnly), en.Reason))
 	}
 	for _, en := range p.Ignore.Unused(findings) {
-		if en.ExpiredAt(now) {
+		if en.ExpiredAt(now) || !rules[en.Rule] {
 			continue
 		}
 		out = append(out, fmt.Sprintf("ignore entry %s matched no finding; remove it if the problem is gone", en.Source))
@@ -249,7 +254,16 @@ func sortFindings(fs []pipeline.Finding) {
 	})
 }
 
-// notFound turns a missing target into a message naming it.
+// localRoot is where a target's .secpipeignore is looked for: the target
+// itself when it is a local path, nothing for an image reference.
+func localRoot(target string) string {
+	if strings.HasPrefix(target, "oci:") {
+		return ""
+	}
+	return target
+}
+
+// checkTarget turns a missing target into a message naming it.
 func checkTarget(path string) error {
 	if _, err := os.Stat(path); err != nil {
 		if errors.Is(err, os.ErrNotExist) {

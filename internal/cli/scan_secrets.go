@@ -2,7 +2,6 @@ package cli
 
 import (
 	"fmt"
-	"log/slog"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
@@ -46,23 +45,24 @@ separated) is not reported as failing.`,
 			if err := checkTarget(target); err != nil {
 				return err
 			}
+			cfg.Rules = secrets.Rules()
 			if rulesFile != "" {
 				extra, err := secrets.LoadRules(rulesFile)
 				if err != nil {
 					return err
 				}
-				cfg.Rules = append(secrets.Rules(), extra...)
+				cfg.Rules = append(cfg.Rules, extra...)
 			}
-			level := slog.LevelWarn
-			if verbose {
-				level = slog.LevelDebug
+			ids := map[string]bool{}
+			for _, r := range cfg.Rules {
+				ids[r.ID] = true
 			}
-			cfg.Logger = slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: level}))
+			cfg.Logger = cliLogger(e, verbose)
 			sc, err := secrets.New(cfg)
 			if err != nil {
 				return err
 			}
-			return runScan(cmd.Context(), e, scanJob{scanner: sc, target: target, root: target, flags: &g})
+			return runScan(cmd.Context(), e, scanJob{scanner: sc, target: target, root: target, flags: &g, rules: ids})
 		},
 	}
 	g.register(cmd, "low")
