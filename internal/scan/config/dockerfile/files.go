@@ -8,6 +8,7 @@ import (
 
 	"github.com/secpipe/secpipe/internal/pipeline"
 	"github.com/secpipe/secpipe/internal/scan/config"
+	"github.com/secpipe/secpipe/internal/scan/config/credential"
 )
 
 // fileChecks are about what ADD, COPY, ENV and ARG put into the image.
@@ -189,10 +190,10 @@ func secretEnvArg(_ *file, _ *stage, in *instr) (config.Status, string) {
 // fails whatever its name, a literal value under a secret-like name
 // fails, and a secret-like name without a literal value passes.
 func judgeSecret(cmd string, kv keyValue) (config.Status, string) {
-	if kind := credentialKind(kv.value); kind != "" {
+	if kind := credential.Kind(kv.value); kind != "" {
 		return config.Fail, fmt.Sprintf("%s %s holds what looks like %s (%s)", cmd, kv.key, kind, pipeline.Redact(kv.value))
 	}
-	if !secretName(kv.key) {
+	if !credential.SecretName(kv.key) {
 		return 0, ""
 	}
 	switch {

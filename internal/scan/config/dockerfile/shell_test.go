@@ -157,20 +157,3 @@ func TestWorldWritable(t *testing.T) {
 		}
 	}
 }
-
-func TestSecretName(t *testing.T) {
-	tests := []struct {
-		name string
-		want bool
-	}{
-		{"DB_PASSWORD", true}, {"dbPassword", true}, {"NPM_TOKEN", true}, {"API_KEY", true},
-		{"SECRET_KEY_BASE", true}, {"GPG_KEY", false}, {"GPG_KEYS", false}, {"AWS_ACCESS_KEY_ID", false},
-		{"PASSWORD_FILE", false}, {"TOKENIZERS_PARALLELISM", false}, {"PASSWORD_MIN_LENGTH", false},
-		{"PATH", false}, {"HOME", false}, {"PYTHON_VERSION", false},
-	}
-	for _, tt := range tests {
-		if got := secretName(tt.name); got != tt.want {
-			t.Errorf("secretName(%q) = %v, want %v", tt.name, got, tt.want)
-		}
-	}
-}

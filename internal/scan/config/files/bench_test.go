@@ -1,62 +1,16 @@
 package files
 
 import (
-	"context"
-	"fmt"
-	"io/fs"
-	"os"
 	"testing"
 
-	"github.com/secpipe/secpipe/internal/scan/config"
+	"github.com/secpipe/secpipe/internal/scan/config/configtest"
 )
 
-// syntheticRoot builds a root of about n entries shaped like a Debian
-// image: programs, libraries, documentation, a few setuid programs and
-// the account databases.
-func syntheticRoot(n int) *config.MemRoot {
-	passwd := []byte("root:x:0:0:root:/root:/bin/bash\nalice:x:1000:1000::/home/alice:/bin/bash\n")
-	group := []byte("root:x:0:\nshadow:x:42:\nalice:x:1000:\n")
-	entries := []config.Entry{
-		{Path: "usr/bin", Mode: fs.ModeDir | 0o755}, {Path: "bin", Mode: fs.ModeSymlink | 0o777, Link: "usr/bin"},
-		{Path: "etc/passwd", Mode: 0o644, Size: int64(len(passwd))}, {Path: "etc/group", Mode: 0o644, Size: int64(len(group))},
-		{Path: "etc/shadow", Mode: 0o640, GID: 42}, {Path: "usr/bin/passwd", Mode: fs.ModeSetuid | 0o755},
-		{Path: "usr/sbin/cron", Mode: 0o755}, {Path: "etc/crontab", Mode: 0o644},
-		{Path: "home/alice", Mode: fs.ModeDir | 0o750, UID: 1000, GID: 1000}, {Path: "root", Mode: fs.ModeDir | 0o700},
-	}
-	for i := 0; len(entries) < n; i++ {
-		dir := []string{"usr/bin", "usr/lib/x86_64-linux-gnu", "usr/share/doc/pkg%d", "var/log", "etc/pkg%d"}[i%5]
-		entries = append(entries, config.Entry{Path: fmt.Sprintf(dir+"/file%d", i/5, i), Mode: 0o644})
-	}
-	return config.NewMemRoot(entries, map[string][]byte{"etc/passwd": passwd, "etc/group": group})
-}
-
-func benchChecks(b *testing.B, r config.Root) {
-	checks := Checks()
-	r.Entries() // a DirRoot walks on first use; time the checks only
-	b.ResetTimer()
-	for b.Loop() {
-		for _, c := range checks {
-			if _, err := c.Run(context.Background(), r); err != nil {
-				b.Fatalf("%s: %v", c.ID, err)
-			}
-		}
-	}
-}
-
 // BenchmarkChecks runs every check over a synthetic 20,000-entry root.
-func BenchmarkChecks(b *testing.B) { benchChecks(b, syntheticRoot(20000)) }
-
-// BenchmarkRootFS runs every check over the unpacked root filesystem named
-// by SECPIPE_BENCH_ROOTFS (e.g. a debootstrap --variant=minbase tree).
-func BenchmarkRootFS(b *testing.B) {
-	dir := os.Getenv("SECPIPE_BENCH_ROOTFS")
-	if dir == "" {
-		b.Skip("SECPIPE_BENCH_ROOTFS is not set")
-	}
-	r, err := config.NewDirRoot(dir)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Logf("%d entries", len(r.Entries()))
-	benchChecks(b, r)
+func BenchmarkChecks(b *testing.B) {
+	configtest.BenchChecks(b, Checks(), configtest.SyntheticRoot(20000))
 }
+
+// BenchmarkRootFS runs every check over the root filesystem named by
+// SECPIPE_BENCH_ROOTFS.
+func BenchmarkRootFS(b *testing.B) { configtest.BenchRootFS(b, Checks()) }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/secpipe/secpipe/internal/pipeline"
 	"github.com/secpipe/secpipe/internal/scan/config"
+	"github.com/secpipe/secpipe/internal/scan/config/credential"
 )
 
 // resourceChecks are about what containers consume and where their
@@ -156,10 +157,10 @@ func secretsInEnv(c *container) (verdict, error) {
 		if err != nil {
 			return verdict{}, err
 		}
-		switch kind := credentialKind(value); {
+		switch kind := credential.Kind(value); {
 		case kind != "":
 			return verdict{config.Fail, e.line, fmt.Sprintf("%s: env %s holds what looks like %s (%s)", c.label(), name, kind, pipeline.Redact(value))}, nil
-		case !secretName(name):
+		case !credential.SecretName(name):
 		case value != "" && !isReference(value):
 			return verdict{config.Fail, e.line, fmt.Sprintf("%s: env %s has a literal value (%s)", c.label(), name, pipeline.Redact(value))}, nil
 		case v.status == 0:

@@ -1,4 +1,7 @@
-package dockerfile
+// Package credential tells configuration checks whether a variable name
+// or a literal value is a credential: the Dockerfile checks (ENV, ARG) and
+// the Kubernetes checks (container env) share it.
+package credential
 
 import (
 	"regexp"
@@ -6,7 +9,7 @@ import (
 	"unicode"
 )
 
-// secretWords are name parts that make an ENV or ARG name secret-like.
+// secretWords are name parts that make a variable name secret-like.
 var secretWords = map[string]bool{
 	"password": true, "passwd": true, "pwd": true, "pass": true, "passphrase": true,
 	"secret": true, "token": true, "apikey": true, "credential": true, "credentials": true,
@@ -25,10 +28,10 @@ var benignWords = map[string]bool{
 	"min": true, "max": true, "count": true, "enabled": true, "required": true, "hash": true,
 }
 
-// secretName reports whether an ENV or ARG name is secret-like: one of
-// its words (split at non-letters and case changes) names a secret and
-// none says the value is only about one.
-func secretName(name string) bool {
+// SecretName reports whether a variable name is secret-like: one of its
+// words (split at non-letters and case changes) names a secret and none
+// says the value is only about one (DB_PASSWORD yes, DB_PASSWORD_FILE no).
+func SecretName(name string) bool {
 	found := false
 	for _, w := range nameWords(name) {
 		if benignWords[w] {
@@ -84,8 +87,9 @@ var credentialPatterns = []struct {
 	{"a URL with a password", regexp.MustCompile(`\b[a-zA-Z][a-zA-Z0-9+.-]*://[^/\s:@$]+:[^/\s@$]+@`)},
 }
 
-// credentialKind names the kind of credential v looks like, or "".
-func credentialKind(v string) string {
+// Kind names the kind of credential v looks like ("an AWS access key ID"),
+// or "" when it looks like none.
+func Kind(v string) string {
 	for _, p := range credentialPatterns {
 		if p.re.MatchString(v) {
 			return p.kind

@@ -1,0 +1,60 @@
+package configtest
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"os"
+	"testing"
+
+	"github.com/secpipe/secpipe/internal/scan/config"
+)
+
+// SyntheticRoot builds a root of about n entries shaped like a Debian
+// image: programs, libraries, documentation, a few setuid programs and
+// the account databases, for benchmarks of root-filesystem checks.
+func SyntheticRoot(n int) *config.MemRoot {
+	passwd := []byte("root:x:0:0:root:/root:/bin/bash\nalice:x:1000:1000::/home/alice:/bin/bash\n")
+	group := []byte("root:x:0:\nshadow:x:42:\nalice:x:1000:\n")
+	entries := []config.Entry{
+		{Path: "usr/bin", Mode: fs.ModeDir | 0o755}, {Path: "bin", Mode: fs.ModeSymlink | 0o777, Link: "usr/bin"},
+		{Path: "etc/passwd", Mode: 0o644, Size: int64(len(passwd))}, {Path: "etc/group", Mode: 0o644, Size: int64(len(group))},
+		{Path: "etc/shadow", Mode: 0o640, GID: 42}, {Path: "usr/bin/passwd", Mode: fs.ModeSetuid | 0o755},
+		{Path: "usr/sbin/cron", Mode: 0o755}, {Path: "etc/crontab", Mode: 0o644},
+		{Path: "home/alice", Mode: fs.ModeDir | 0o750, UID: 1000, GID: 1000}, {Path: "root", Mode: fs.ModeDir | 0o700},
+	}
+	for i := 0; len(entries) < n; i++ {
+		dir := []string{"usr/bin", "usr/lib/x86_64-linux-gnu", "usr/share/doc/pkg%d", "var/log", "etc/pkg%d"}[i%5]
+		entries = append(entries, config.Entry{Path: fmt.Sprintf(dir+"/file%d", i/5, i), Mode: 0o644})
+	}
+	return config.NewMemRoot(entries, map[string][]byte{"etc/passwd": passwd, "etc/group": group})
+}
+
+// BenchChecks times running every check over r.
+func BenchChecks(b *testing.B, checks []config.Check, r config.Root) {
+	r.Entries() // a DirRoot walks on first use; time the checks only
+	b.ResetTimer()
+	for b.Loop() {
+		for _, c := range checks {
+			if _, err := c.Run(context.Background(), r); err != nil {
+				b.Fatalf("%s: %v", c.ID, err)
+			}
+		}
+	}
+}
+
+// BenchRootFS times checks over the unpacked root filesystem named by
+// SECPIPE_BENCH_ROOTFS (e.g. the minbase tree scripts/bench-config.sh
+// builds); it skips when the variable is unset.
+func BenchRootFS(b *testing.B, checks []config.Check) {
+	dir := os.Getenv("SECPIPE_BENCH_ROOTFS")
+	if dir == "" {
+		b.Skip("SECPIPE_BENCH_ROOTFS is not set")
+	}
+	r, err := config.NewDirRoot(dir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("%d entries", len(r.Entries()))
+	BenchChecks(b, checks, r)
+}
