@@ -12,14 +12,7 @@ import (
 	"github.com/secpipe/secpipe/internal/scan/config/configtest"
 )
 
-func root(t testing.TB, fixture string) config.Root {
-	t.Helper()
-	r, err := configtest.ParseFixture(t.Name(), []byte(fixture))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return r
-}
+func root(t testing.TB, fixture string) config.Root { return configtest.Root(t, fixture) }
 
 func TestParseLoginDefs(t *testing.T) {
 	in := "# PASS_MAX_DAYS 1\n" +

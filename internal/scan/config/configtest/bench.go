@@ -7,6 +7,7 @@ import (
 	"os"
 	"testing"
 
+	"github.com/rogpeppe/go-internal/txtar"
 	"github.com/secpipe/secpipe/internal/scan/config"
 )
 
@@ -57,4 +58,43 @@ func BenchRootFS(b *testing.B, checks []config.Check) {
 	}
 	b.Logf("%d entries", len(r.Entries()))
 	BenchChecks(b, checks, r)
+}
+
+// ReplicatedTree builds a source tree of n files named by pathf (a
+// format taking the file's index), cycling through the first file of each
+// fixture, and returns it with its total size in bytes.
+func ReplicatedTree(b *testing.B, fixtures []string, pathf string, n int) (*config.MemRoot, int) {
+	var sources [][]byte
+	for _, name := range fixtures {
+		data, err := os.ReadFile(name)
+		if err != nil {
+			b.Fatal(err)
+		}
+		sources = append(sources, txtar.Parse(data).Files[0].Data)
+	}
+	var entries []config.Entry
+	contents := map[string][]byte{}
+	size := 0
+	for i := range n {
+		p := fmt.Sprintf(pathf, i)
+		data := sources[i%len(sources)]
+		entries = append(entries, config.Entry{Path: p, Mode: 0o644, Size: int64(len(data))})
+		contents[p] = data
+		size += len(data)
+	}
+	return config.NewMemRoot(entries, contents), size
+}
+
+// BenchFreshChecks times running a fresh list of checks (so that a group's
+// parse cache starts empty, as in one scan) over r of size bytes.
+func BenchFreshChecks(b *testing.B, checks func() []config.Check, r config.Root, size int) {
+	b.SetBytes(int64(size))
+	b.ResetTimer()
+	for b.Loop() {
+		for _, c := range checks() {
+			if _, err := c.Run(context.Background(), r); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
 }

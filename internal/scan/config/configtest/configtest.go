@@ -19,6 +19,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -189,4 +190,36 @@ func describe(rs []config.Result) string {
 		parts = append(parts, fmt.Sprintf("%s %s:%d %q", r.Status, r.Path, r.Line, r.Message))
 	}
 	return strings.Join(parts, "; ")
+}
+
+// Problems runs every check over r and describes each failed and
+// undetermined result as "check status path:line", sorted: what a
+// real-world fixture test pins.
+func Problems(t testing.TB, checks []config.Check, r config.Root) []string {
+	t.Helper()
+	got := []string{}
+	for _, c := range checks {
+		rs, err := c.Run(context.Background(), r)
+		if err != nil {
+			t.Fatalf("%s: %v", c.ID, err)
+		}
+		for _, res := range rs {
+			if res.Status == config.Fail || res.Status == config.Undetermined {
+				got = append(got, fmt.Sprintf("%s %s %s:%d", c.ID, res.Status, res.Path, res.Line))
+			}
+		}
+	}
+	sort.Strings(got)
+	return got
+}
+
+// Root parses fixture text (the txtar format above) into a root, failing
+// the test on error; for tests that write their fixture inline.
+func Root(t testing.TB, fixture string) *config.MemRoot {
+	t.Helper()
+	r, err := ParseFixture(t.Name(), []byte(fixture))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
 }

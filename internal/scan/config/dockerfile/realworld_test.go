@@ -2,9 +2,7 @@ package dockerfile
 
 import (
 	"context"
-	"fmt"
 	"path/filepath"
-	"sort"
 	"strings"
 	"testing"
 
@@ -48,19 +46,7 @@ func TestRealWorld(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.fixture, func(t *testing.T) {
 			r := configtest.LoadRoot(t, filepath.Join("testdata", tt.fixture))
-			got := []string{}
-			for _, c := range Checks() {
-				rs, err := c.Run(context.Background(), r)
-				if err != nil {
-					t.Fatalf("%s: %v", c.ID, err)
-				}
-				for _, res := range rs {
-					if res.Status == config.Fail || res.Status == config.Undetermined {
-						got = append(got, fmt.Sprintf("%s %s %s:%d", c.ID, res.Status, res.Path, res.Line))
-					}
-				}
-			}
-			sort.Strings(got)
+			got := configtest.Problems(t, Checks(), r)
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("findings on %s (-want +got):\n%s", tt.fixture, diff)
 			}

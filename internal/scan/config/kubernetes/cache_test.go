@@ -13,6 +13,7 @@ import (
 
 	"github.com/secpipe/secpipe/internal/pipeline"
 	"github.com/secpipe/secpipe/internal/scan/config"
+	"github.com/secpipe/secpipe/internal/scan/config/configtest"
 )
 
 // TestCacheFollowsContents: one list of checks run over trees that differ
@@ -73,12 +74,12 @@ func TestBrokenManifest(t *testing.T) {
 		}
 		return config.NewMemRoot(entries, data)
 	}
-	alone := failures(t, files("web.yaml", good))
+	alone := configtest.Problems(t, Checks(), files("web.yaml", good))
 	if len(alone) == 0 {
 		t.Fatal("the good manifest has no findings; the test needs some")
 	}
 	r := files("chart/templates/pod.yaml", helm, "web.yaml", good, "worker.yaml", broken)
-	got := failures(t, r)
+	got := configtest.Problems(t, Checks(), r)
 	want := append([]string{"kubernetes-parse fail worker.yaml:6"}, alone...)
 	sort.Strings(want)
 	if diff := cmp.Diff(want, got); diff != "" {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
-	"sort"
 	"strings"
 	"testing"
 
@@ -49,33 +48,13 @@ func TestRealWorld(t *testing.T) {
 				if crlf {
 					r = withCRLF(t, r)
 				}
-				got := failures(t, r)
+				got := configtest.Problems(t, Checks(), r)
 				if diff := cmp.Diff(tt.want, got); diff != "" {
 					t.Errorf("findings on %s (-want +got):\n%s", tt.fixture, diff)
 				}
 			})
 		}
 	}
-}
-
-// failures runs every check over r and describes its failed and
-// undetermined results, sorted.
-func failures(t *testing.T, r config.Root) []string {
-	t.Helper()
-	got := []string{}
-	for _, c := range Checks() {
-		rs, err := c.Run(context.Background(), r)
-		if err != nil {
-			t.Fatalf("%s: %v", c.ID, err)
-		}
-		for _, res := range rs {
-			if res.Status == config.Fail || res.Status == config.Undetermined {
-				got = append(got, fmt.Sprintf("%s %s %s:%d", c.ID, res.Status, res.Path, res.Line))
-			}
-		}
-	}
-	sort.Strings(got)
-	return got
 }
 
 // withCRLF returns a copy of r whose YAML files end lines with CRLF.
