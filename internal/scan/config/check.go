@@ -15,27 +15,18 @@ import (
 	"regexp"
 
 	"github.com/secpipe/secpipe/internal/pipeline"
+	"github.com/secpipe/secpipe/internal/rootfs"
 )
 
-// TargetKind says what a check inspects.
-type TargetKind int
+// TargetKind says what a check inspects: a root filesystem or a source
+// tree, as rootfs.Open detects it.
+type TargetKind = rootfs.Kind
 
-// The kinds of target. A root filesystem is a directory, tarball or OCI
-// image holding an operating system; a source tree is anything else.
+// The kinds of target a check may inspect.
 const (
-	TargetRootFS TargetKind = iota + 1
-	TargetSource
+	TargetRootFS = rootfs.RootFS
+	TargetSource = rootfs.Source
 )
-
-func (k TargetKind) String() string {
-	switch k {
-	case TargetRootFS:
-		return "rootfs"
-	case TargetSource:
-		return "source"
-	}
-	return fmt.Sprintf("target(%d)", int(k))
-}
 
 // Status is the outcome of a check on one object (a file, a setting, an
 // account, a container).
@@ -97,7 +88,7 @@ type Check struct {
 	// it looked at. It returns NotApplicable (one result) when there is
 	// nothing to check. It must not keep r after returning; an error means
 	// the check could not run (an unreadable file), not that it failed.
-	Run func(ctx context.Context, r Root) ([]Result, error)
+	Run func(ctx context.Context, r rootfs.Root) ([]Result, error)
 }
 
 var checkID = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)+$`)

@@ -14,6 +14,7 @@ import (
 	"sync"
 
 	"github.com/secpipe/secpipe/internal/pipeline"
+	"github.com/secpipe/secpipe/internal/rootfs"
 )
 
 // undeterminedSuffix ends the title of a finding that only the running
@@ -106,14 +107,14 @@ func (s *Scanner) Scan(ctx context.Context, target string, emit func(pipeline.Fi
 
 // ScanStats is Scan that also counts the results of every status.
 func (s *Scanner) ScanStats(ctx context.Context, target string, emit func(pipeline.Finding) error) (Stats, error) {
-	root, kind, err := OpenAs(target, s.kind)
+	root, kind, err := rootfs.Open(target, rootfs.Options{Kind: s.kind, Keep: KeepContent})
 	if err != nil {
 		return Stats{}, err
 	}
 	if c, ok := root.(io.Closer); ok {
 		defer c.Close()
 	}
-	if d, ok := root.(*DirRoot); ok {
+	if d, ok := root.(*rootfs.DirRoot); ok {
 		for _, p := range d.Problems() {
 			s.log.Warn("config: part of the target is unreadable; checks may miss files", "target", target, "error", p)
 		}
@@ -122,7 +123,7 @@ func (s *Scanner) ScanStats(ctx context.Context, target string, emit func(pipeli
 }
 
 // ScanRoot runs the checks of kind over an open root, as ScanStats does.
-func (s *Scanner) ScanRoot(ctx context.Context, root Root, kind TargetKind, emit func(pipeline.Finding) error) (Stats, error) {
+func (s *Scanner) ScanRoot(ctx context.Context, root rootfs.Root, kind TargetKind, emit func(pipeline.Finding) error) (Stats, error) {
 	var checks []Check
 	for _, c := range s.checks {
 		if c.Target == kind {
@@ -168,7 +169,7 @@ type outcome struct {
 }
 
 // runAll runs checks on s.workers goroutines; outcomes[i] is checks[i]'s.
-func (s *Scanner) runAll(ctx context.Context, root Root, checks []Check) []outcome {
+func (s *Scanner) runAll(ctx context.Context, root rootfs.Root, checks []Check) []outcome {
 	outcomes := make([]outcome, len(checks))
 	next := make(chan int)
 	var wg sync.WaitGroup
@@ -191,7 +192,7 @@ func (s *Scanner) runAll(ctx context.Context, root Root, checks []Check) []outco
 }
 
 // runOne runs one check, turning a panic into an error naming it.
-func (s *Scanner) runOne(ctx context.Context, root Root, c *Check) (o outcome) {
+func (s *Scanner) runOne(ctx context.Context, root rootfs.Root, c *Check) (o outcome) {
 	defer func() {
 		if v := recover(); v != nil {
 			s.log.Debug("config: check panicked", "check", c.ID, "stack", string(debug.Stack()))

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"archive/tar"
 	"bytes"
 	"context"
 	"errors"
@@ -15,10 +16,11 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/secpipe/secpipe/internal/pipeline"
+	"github.com/secpipe/secpipe/internal/rootfs"
 )
 
 // testCheck returns a valid check whose Run is run.
-func testCheck(id string, target TargetKind, sev pipeline.Severity, run func(context.Context, Root) ([]Result, error)) Check {
+func testCheck(id string, target TargetKind, sev pipeline.Severity, run func(context.Context, rootfs.Root) ([]Result, error)) Check {
 	return Check{
 		ID:          id,
 		Title:       "Title of " + id,
@@ -33,13 +35,13 @@ func testCheck(id string, target TargetKind, sev pipeline.Severity, run func(con
 	}
 }
 
-func results(rs ...Result) func(context.Context, Root) ([]Result, error) {
-	return func(context.Context, Root) ([]Result, error) { return rs, nil }
+func results(rs ...Result) func(context.Context, rootfs.Root) ([]Result, error) {
+	return func(context.Context, rootfs.Root) ([]Result, error) { return rs, nil }
 }
 
 // uidZero fails for every account with UID 0 besides root, reading the
 // root it is given.
-func uidZero(_ context.Context, r Root) ([]Result, error) {
+func uidZero(_ context.Context, r rootfs.Root) ([]Result, error) {
 	b, err := r.ReadFile("etc/passwd")
 	if err != nil {
 		return nil, err
@@ -66,7 +68,7 @@ func scanChecks() []Check {
 			Result{Status: Undetermined, Message: "no sysctl.d file sets kernel.randomize_va_space"})),
 		testCheck("ssh-root-login", TargetRootFS, pipeline.SeverityHigh, results(
 			Result{Status: NotApplicable, Message: "no SSH server"})),
-		testCheck("files-broken", TargetRootFS, pipeline.SeverityLow, func(context.Context, Root) ([]Result, error) {
+		testCheck("files-broken", TargetRootFS, pipeline.SeverityLow, func(context.Context, rootfs.Root) ([]Result, error) {
 			return nil, errors.New("read etc/group: permission denied")
 		}),
 		testCheck("docker-user", TargetSource, pipeline.SeverityLow, results(
@@ -209,7 +211,7 @@ func TestScanDuplicateFingerprints(t *testing.T) {
 
 func TestScanPanic(t *testing.T) {
 	checks := append(scanChecks(), testCheck("files-panics", TargetRootFS, pipeline.SeverityLow,
-		func(_ context.Context, r Root) ([]Result, error) {
+		func(_ context.Context, r rootfs.Root) ([]Result, error) {
 			es := r.Entries()
 			return []Result{{Status: Pass, Path: es[len(es)+1].Path}}, nil // index out of range
 		}))
@@ -326,10 +328,23 @@ func TestScanTarball(t *testing.T) {
 		t.Fatal(err)
 	}
 	file := filepath.Join(t.TempDir(), "rootfs.tar")
-	data := buildTar(t, []tarFile{
-		{name: "./etc/passwd", mode: 0o644, body: "root:x:0:0::/:/bin/sh\nadmin:x:0:0::/:/bin/sh\n"},
-		{name: "./usr/lib/os-release", mode: 0o644, body: "ID=test\n"},
-	})
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	for _, f := range []struct{ name, body string }{
+		{name: "./etc/passwd", body: "root:x:0:0::/:/bin/sh\nadmin:x:0:0::/:/bin/sh\n"},
+		{name: "./usr/lib/os-release", body: "ID=test\n"},
+	} {
+		if err := tw.WriteHeader(&tar.Header{Name: f.name, Mode: 0o644, Size: int64(len(f.body))}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tw.Write([]byte(f.body)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := tw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	data := buf.Bytes()
 	if err := os.WriteFile(file, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -359,7 +374,7 @@ func TestScanLogsNotApplicable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	stats, err := s.ScanRoot(context.Background(), NewMemRoot(nil, nil), TargetSource, func(pipeline.Finding) error { return nil })
+	stats, err := s.ScanRoot(context.Background(), rootfs.NewMemRoot(nil, nil), TargetSource, func(pipeline.Finding) error { return nil })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -379,5 +394,19 @@ func TestScanLogsNotApplicable(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("debug log of not applicable results (-want +got):\n%s\nlogs:\n%s", diff, logs.String())
+	}
+}
+
+// writeTree creates files (path → contents) under dir.
+func writeTree(t *testing.T, dir string, files map[string]string) {
+	t.Helper()
+	for p, body := range files {
+		full := filepath.Join(dir, filepath.FromSlash(p))
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(full, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 }

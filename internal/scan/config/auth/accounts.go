@@ -4,7 +4,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/secpipe/secpipe/internal/scan/config"
+	"github.com/secpipe/secpipe/internal/rootfs"
 )
 
 const (
@@ -61,7 +61,7 @@ type accountDB struct {
 }
 
 // loadDB reads one account database; minFields drops truncated lines.
-func loadDB(r config.Root, p string, minFields int) (accountDB, error) {
+func loadDB(r rootfs.Root, p string, minFields int) (accountDB, error) {
 	data, ok, err := readOptional(r, p)
 	if err != nil {
 		return accountDB{}, err
@@ -77,9 +77,9 @@ const (
 	groupFields  = 3
 )
 
-func loadPasswd(r config.Root) (accountDB, error) { return loadDB(r, passwdPath, passwdFields) }
-func loadShadow(r config.Root) (accountDB, error) { return loadDB(r, shadowPath, shadowFields) }
-func loadGroup(r config.Root) (accountDB, error)  { return loadDB(r, groupPath, groupFields) }
+func loadPasswd(r rootfs.Root) (accountDB, error) { return loadDB(r, passwdPath, passwdFields) }
+func loadShadow(r rootfs.Root) (accountDB, error) { return loadDB(r, shadowPath, shadowFields) }
+func loadGroup(r rootfs.Root) (accountDB, error)  { return loadDB(r, groupPath, groupFields) }
 
 // hashState classifies a password field of shadow or passwd.
 type hashState int

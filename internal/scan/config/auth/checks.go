@@ -15,6 +15,7 @@ import (
 	"fmt"
 
 	"github.com/secpipe/secpipe/internal/pipeline"
+	"github.com/secpipe/secpipe/internal/rootfs"
 	"github.com/secpipe/secpipe/internal/scan/config"
 )
 
@@ -31,7 +32,7 @@ func Checks() []config.Check {
 }
 
 // runFunc is the signature of config.Check.Run.
-type runFunc = func(context.Context, config.Root) ([]config.Result, error)
+type runFunc = func(context.Context, rootfs.Root) ([]config.Result, error)
 
 // newCheck fills the fields every check here shares.
 func newCheck(id, title string, sev pipeline.Severity, reads []string, rationale, remediation string, refs []string, run runFunc) config.Check {

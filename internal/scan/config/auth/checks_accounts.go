@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/secpipe/secpipe/internal/pipeline"
+	"github.com/secpipe/secpipe/internal/rootfs"
 	"github.com/secpipe/secpipe/internal/scan/config"
 )
 
@@ -96,7 +97,7 @@ func groupChecks() []config.Check {
 // at formats a record's location.
 func at(db accountDB, rec record) string { return fmt.Sprintf("%s:%d", db.Path, rec.Line) }
 
-func emptyPasswordResults(_ context.Context, r config.Root) ([]config.Result, error) {
+func emptyPasswordResults(_ context.Context, r rootfs.Root) ([]config.Result, error) {
 	shadow, err := loadShadow(r)
 	if err != nil {
 		return nil, err
@@ -127,7 +128,7 @@ func emptyPasswordResults(_ context.Context, r config.Root) ([]config.Result, er
 	return out, nil
 }
 
-func shadowedResults(_ context.Context, r config.Root) ([]config.Result, error) {
+func shadowedResults(_ context.Context, r rootfs.Root) ([]config.Result, error) {
 	passwd, err := loadPasswd(r)
 	if err != nil || !passwd.Present {
 		return notApplicable("no %s", passwdPath), err
@@ -152,7 +153,7 @@ func shadowedResults(_ context.Context, r config.Root) ([]config.Result, error) 
 	return out, nil
 }
 
-func uid0Results(_ context.Context, r config.Root) ([]config.Result, error) {
+func uid0Results(_ context.Context, r rootfs.Root) ([]config.Result, error) {
 	passwd, err := loadPasswd(r)
 	if err != nil || !passwd.Present {
 		return notApplicable("no %s", passwdPath), err

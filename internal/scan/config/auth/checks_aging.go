@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/secpipe/secpipe/internal/pipeline"
+	"github.com/secpipe/secpipe/internal/rootfs"
 	"github.com/secpipe/secpipe/internal/scan/config"
 )
 
@@ -26,7 +27,7 @@ type aging struct {
 }
 
 // run evaluates the default and every account with a usable password.
-func (a aging) run(_ context.Context, r config.Root) ([]config.Result, error) {
+func (a aging) run(_ context.Context, r rootfs.Root) ([]config.Result, error) {
 	defs, present, err := loadDefaults(r, a.file)
 	if err != nil {
 		return nil, err
@@ -84,7 +85,7 @@ func (a aging) defaultResult(defs settings) config.Result {
 }
 
 // loadDefaults reads login.defs or useradd's defaults file.
-func loadDefaults(r config.Root, file string) (settings, bool, error) {
+func loadDefaults(r rootfs.Root, file string) (settings, bool, error) {
 	if file == loginDefsPath {
 		return loadLoginDefs(r)
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/secpipe/secpipe/internal/pipeline"
+	"github.com/secpipe/secpipe/internal/rootfs"
 	"github.com/secpipe/secpipe/internal/scan/config"
 )
 
@@ -42,7 +43,7 @@ func envChecks() []config.Check {
 
 var umaskLine = regexp.MustCompile(`(?m)^[ \t]*umask[ \t]+([0-7]{1,4})\b`)
 
-func umaskResults(_ context.Context, r config.Root) ([]config.Result, error) {
+func umaskResults(_ context.Context, r rootfs.Root) ([]config.Result, error) {
 	defs, present, err := loadLoginDefs(r)
 	if err != nil {
 		return nil, err
@@ -57,7 +58,7 @@ func umaskResults(_ context.Context, r config.Root) ([]config.Result, error) {
 		}
 	}
 	files := []string{"etc/profile", "etc/bash.bashrc", "etc/bashrc"}
-	for _, e := range config.Glob(r, "etc/profile.d/*.sh") {
+	for _, e := range rootfs.Glob(r, "etc/profile.d/*.sh") {
 		files = append(files, e.Path)
 	}
 	for _, f := range files {
@@ -90,7 +91,7 @@ func umaskResult(v value, what string) config.Result {
 
 var pathAssign = regexp.MustCompile(`(?m)(?:^|[\s;])(?:export[ \t]+)?PATH=("[^"\n]*"|'[^'\n]*'|[^\s;]*)`)
 
-func rootPathResults(_ context.Context, r config.Root) ([]config.Result, error) {
+func rootPathResults(_ context.Context, r rootfs.Root) ([]config.Result, error) {
 	var out []config.Result
 	defs, _, err := loadLoginDefs(r)
 	if err != nil {
@@ -120,7 +121,7 @@ func rootPathResults(_ context.Context, r config.Root) ([]config.Result, error) 
 }
 
 // pathResult judges one PATH value.
-func pathResult(r config.Root, v value, p string) config.Result {
+func pathResult(r rootfs.Root, v value, p string) config.Result {
 	var bad []string
 	for i, dir := range strings.Split(p, ":") {
 		if why := pathElementProblem(r, dir); why != "" {
@@ -134,7 +135,7 @@ func pathResult(r config.Root, v value, p string) config.Result {
 }
 
 // pathElementProblem returns what is wrong with one PATH element, or "".
-func pathElementProblem(r config.Root, dir string) string {
+func pathElementProblem(r rootfs.Root, dir string) string {
 	switch {
 	case dir == "":
 		return "is empty (the current directory)"
@@ -145,7 +146,7 @@ func pathElementProblem(r config.Root, dir string) string {
 	case !strings.HasPrefix(dir, "/"):
 		return fmt.Sprintf("%q is relative", dir)
 	}
-	real, err := config.Resolve(r, dir)
+	real, err := rootfs.Resolve(r, dir)
 	if err != nil {
 		return ""
 	}
@@ -159,7 +160,7 @@ func pathElementProblem(r config.Root, dir string) string {
 	return ""
 }
 
-func modeWords(e config.Entry) string {
+func modeWords(e rootfs.Entry) string {
 	switch {
 	case e.Mode.Perm()&0o002 != 0:
 		return fmt.Sprintf("world-writable (%04o)", e.Mode.Perm())

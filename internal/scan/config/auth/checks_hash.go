@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 
+	"github.com/secpipe/secpipe/internal/rootfs"
 	"github.com/secpipe/secpipe/internal/scan/config"
 )
 
@@ -29,7 +30,7 @@ func pamUnixHash(l pamLine) string {
 	return opt
 }
 
-func hashingResults(_ context.Context, r config.Root) ([]config.Result, error) {
+func hashingResults(_ context.Context, r rootfs.Root) ([]config.Result, error) {
 	defs, defsPresent, err := loadLoginDefs(r)
 	if err != nil {
 		return nil, err
@@ -79,7 +80,7 @@ func encryptMethod(defs settings, present bool) (string, config.Result) {
 	return method, fail(loginDefsPath, 0, "ENCRYPT_METHOD not set: shadow-utils falls back to %s; want SHA512 or YESCRYPT", method)
 }
 
-func weakHashResults(_ context.Context, r config.Root) ([]config.Result, error) {
+func weakHashResults(_ context.Context, r rootfs.Root) ([]config.Result, error) {
 	shadow, err := loadShadow(r)
 	if err != nil {
 		return nil, err

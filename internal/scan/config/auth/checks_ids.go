@@ -5,13 +5,14 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/secpipe/secpipe/internal/rootfs"
 	"github.com/secpipe/secpipe/internal/scan/config"
 )
 
 // duplicateResults fails every record whose field (a numeric ID) an
 // earlier record of file already has.
 func duplicateResults(file string, field int, what string) runFunc {
-	return func(_ context.Context, r config.Root) ([]config.Result, error) {
+	return func(_ context.Context, r rootfs.Root) ([]config.Result, error) {
 		db, err := loadDB(r, file, field+1)
 		if err != nil || !db.Present {
 			return notApplicable("no %s", file), err
@@ -35,7 +36,7 @@ func duplicateResults(file string, field int, what string) runFunc {
 	}
 }
 
-func duplicateNameResults(_ context.Context, r config.Root) ([]config.Result, error) {
+func duplicateNameResults(_ context.Context, r rootfs.Root) ([]config.Result, error) {
 	var out []config.Result
 	present := false
 	for _, file := range []string{passwdPath, shadowPath, groupPath} {
@@ -87,7 +88,7 @@ func noLoginShell(shell string) bool {
 	return false
 }
 
-func nologinResults(_ context.Context, r config.Root) ([]config.Result, error) {
+func nologinResults(_ context.Context, r rootfs.Root) ([]config.Result, error) {
 	passwd, err := loadPasswd(r)
 	if err != nil || !passwd.Present {
 		return notApplicable("no %s", passwdPath), err
@@ -126,7 +127,7 @@ func nologinResults(_ context.Context, r config.Root) ([]config.Result, error) {
 	return out, nil
 }
 
-func shadowGroupResults(_ context.Context, r config.Root) ([]config.Result, error) {
+func shadowGroupResults(_ context.Context, r rootfs.Root) ([]config.Result, error) {
 	groups, err := loadGroup(r)
 	if err != nil {
 		return nil, err
@@ -162,7 +163,7 @@ func shadowGroupResults(_ context.Context, r config.Root) ([]config.Result, erro
 	return out, nil
 }
 
-func rootGIDResults(_ context.Context, r config.Root) ([]config.Result, error) {
+func rootGIDResults(_ context.Context, r rootfs.Root) ([]config.Result, error) {
 	passwd, err := loadPasswd(r)
 	if err != nil {
 		return nil, err
@@ -180,7 +181,7 @@ func rootGIDResults(_ context.Context, r config.Root) ([]config.Result, error) {
 	return notApplicable("no root account in %s", passwdPath), nil
 }
 
-func groupsExistResults(_ context.Context, r config.Root) ([]config.Result, error) {
+func groupsExistResults(_ context.Context, r rootfs.Root) ([]config.Result, error) {
 	passwd, err := loadPasswd(r)
 	if err != nil {
 		return nil, err

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/secpipe/secpipe/internal/pipeline"
+	"github.com/secpipe/secpipe/internal/rootfs"
 	"github.com/secpipe/secpipe/internal/scan/config"
 )
 
@@ -38,13 +39,13 @@ func pamChecks() []config.Check {
 }
 
 // pamFiles parses every file in etc/pam.d; ok is false without the directory.
-func pamFiles(r config.Root) ([]pamLine, bool, error) {
-	dir, err := config.Resolve(r, pamDir)
+func pamFiles(r rootfs.Root) ([]pamLine, bool, error) {
+	dir, err := rootfs.Resolve(r, pamDir)
 	if err != nil {
 		return nil, false, nil
 	}
 	var out []pamLine
-	for _, e := range config.Dir(r, dir) {
+	for _, e := range rootfs.Dir(r, dir) {
 		name := pamDir + "/" + path.Base(e.Path)
 		data, ok, err := readOptional(r, name)
 		if err != nil {
@@ -57,7 +58,7 @@ func pamFiles(r config.Root) ([]pamLine, bool, error) {
 	return out, true, nil
 }
 
-func nullokResults(_ context.Context, r config.Root) ([]config.Result, error) {
+func nullokResults(_ context.Context, r rootfs.Root) ([]config.Result, error) {
 	rules, ok, err := pamFiles(r)
 	if err != nil || !ok {
 		return notApplicable("no %s", pamDir), err
@@ -86,23 +87,23 @@ func nullokResults(_ context.Context, r config.Root) ([]config.Result, error) {
 // authStacks names the services whose auth stack decides lockout: the
 // shared stacks of Debian (common-auth) or Red Hat (system-auth,
 // password-auth), else login.
-func authStacks(r config.Root) []string {
-	if config.Exists(r, pamDir+"/common-auth") {
+func authStacks(r rootfs.Root) []string {
+	if rootfs.Exists(r, pamDir+"/common-auth") {
 		return []string{"common-auth"}
 	}
 	var out []string
 	for _, s := range []string{"system-auth", "password-auth"} {
-		if config.Exists(r, pamDir+"/"+s) {
+		if rootfs.Exists(r, pamDir+"/"+s) {
 			out = append(out, s)
 		}
 	}
-	if len(out) == 0 && config.Exists(r, pamDir+"/login") {
+	if len(out) == 0 && rootfs.Exists(r, pamDir+"/login") {
 		out = append(out, "login")
 	}
 	return out
 }
 
-func faillockResults(_ context.Context, r config.Root) ([]config.Result, error) {
+func faillockResults(_ context.Context, r rootfs.Root) ([]config.Result, error) {
 	services := authStacks(r)
 	if len(services) == 0 {
 		return notApplicable("no PAM auth stack (common-auth, system-auth, password-auth or login) in %s", pamDir), nil

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/secpipe/secpipe/internal/pipeline"
+	"github.com/secpipe/secpipe/internal/rootfs"
 	"github.com/secpipe/secpipe/internal/scan/config"
 )
 
@@ -61,11 +62,11 @@ func policyChecks() []config.Check {
 
 // loadPwquality reads pwquality.conf.d/*.conf in name order, then
 // pwquality.conf; later values override earlier ones.
-func loadPwquality(r config.Root) (settings, error) {
+func loadPwquality(r rootfs.Root) (settings, error) {
 	s := settings{}
 	var files []string
-	if dir, err := config.Resolve(r, pwqualityDir); err == nil {
-		for _, e := range config.Dir(r, dir) {
+	if dir, err := rootfs.Resolve(r, pwqualityDir); err == nil {
+		for _, e := range rootfs.Dir(r, dir) {
 			if strings.HasSuffix(e.Path, ".conf") {
 				files = append(files, pwqualityDir+"/"+path.Base(e.Path))
 			}
@@ -93,7 +94,7 @@ func moduleSetting(l pamLine, conf settings, name, def string) (value, string) {
 
 // qualityModule finds the password-quality module in the stack and its
 // configuration (pwquality files apply to pam_pwquality only).
-func qualityModule(r config.Root, rules []pamLine) (pamLine, settings, bool, error) {
+func qualityModule(r rootfs.Root, rules []pamLine) (pamLine, settings, bool, error) {
 	if l, ok := findModule(rules, "pam_pwquality.so"); ok {
 		conf, err := loadPwquality(r)
 		return l, conf, true, err
@@ -111,7 +112,7 @@ func stackFile(rules []pamLine, service string) string {
 	return service
 }
 
-func minLengthResults(_ context.Context, r config.Root) ([]config.Result, error) {
+func minLengthResults(_ context.Context, r rootfs.Root) ([]config.Result, error) {
 	rules, service, found, err := passwordStack(r)
 	if err != nil {
 		return nil, err
@@ -139,7 +140,7 @@ func minLengthResults(_ context.Context, r config.Root) ([]config.Result, error)
 
 // minLenSetting finds the module that enforces a minimum length and its
 // minlen; module is "" when the stack has none.
-func minLenSetting(r config.Root, rules []pamLine) (v value, how, module string, err error) {
+func minLenSetting(r rootfs.Root, rules []pamLine) (v value, how, module string, err error) {
 	l, conf, ok, err := qualityModule(r, rules)
 	if err != nil {
 		return value{}, "", "", err
@@ -155,7 +156,7 @@ func minLenSetting(r config.Root, rules []pamLine) (v value, how, module string,
 }
 
 // loginDefsMinLen judges PASS_MIN_LEN, which passwd applies without PAM.
-func loginDefsMinLen(r config.Root) ([]config.Result, error) {
+func loginDefsMinLen(r rootfs.Root) ([]config.Result, error) {
 	defs, ok, err := loadLoginDefs(r)
 	if err != nil || !ok {
 		return notApplicable("no PAM password stack and no %s", loginDefsPath), err
@@ -169,7 +170,7 @@ func loginDefsMinLen(r config.Root) ([]config.Result, error) {
 		v.Value, v.where(), minPassLen)}, nil
 }
 
-func complexityResults(_ context.Context, r config.Root) ([]config.Result, error) {
+func complexityResults(_ context.Context, r rootfs.Root) ([]config.Result, error) {
 	rules, service, found, err := passwordStack(r)
 	if err != nil {
 		return nil, err

@@ -5,7 +5,7 @@ import (
 	"path"
 	"strings"
 
-	"github.com/secpipe/secpipe/internal/scan/config"
+	"github.com/secpipe/secpipe/internal/rootfs"
 )
 
 const (
@@ -110,7 +110,7 @@ func pamFields(line string) []string {
 // include, substack and @include expanded in place. Missing files yield
 // no rules; ok is false when the service file itself is absent. An
 // include loop, which Linux-PAM rejects, is cut where it closes.
-func pamStack(r config.Root, service, typ string) ([]pamLine, bool, error) {
+func pamStack(r rootfs.Root, service, typ string) ([]pamLine, bool, error) {
 	x := &pamExpander{r: r, typ: typ, open: map[string]bool{}, budget: maxPAMFiles}
 	ok, err := x.expand(service, 0)
 	return x.out, ok, err
@@ -121,7 +121,7 @@ func pamStack(r config.Root, service, typ string) ([]pamLine, bool, error) {
 const maxPAMFiles = 256
 
 type pamExpander struct {
-	r      config.Root
+	r      rootfs.Root
 	typ    string
 	open   map[string]bool // services being expanded, to cut loops
 	budget int
@@ -158,7 +158,7 @@ func (x *pamExpander) expand(service string, depth int) (bool, error) {
 // changes: the passwd service, else the shared stacks Debian
 // (common-password) and Red Hat (system-auth) use. found is false when
 // none exists.
-func passwordStack(r config.Root) (rules []pamLine, file string, found bool, err error) {
+func passwordStack(r rootfs.Root) (rules []pamLine, file string, found bool, err error) {
 	for _, svc := range []string{"passwd", "common-password", "system-auth"} {
 		rules, ok, err := pamStack(r, svc, "password")
 		if err != nil || ok {

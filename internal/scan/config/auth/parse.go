@@ -5,7 +5,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/secpipe/secpipe/internal/scan/config"
+	"github.com/secpipe/secpipe/internal/rootfs"
 )
 
 // value is one setting read from a file, with where it was read.
@@ -69,8 +69,8 @@ func parseKeyValues(name string, data []byte, into settings) {
 
 // readOptional reads p from r. A path that does not resolve to a regular
 // file (missing, a dangling link, a directory) is (nil, false, nil).
-func readOptional(r config.Root, p string) ([]byte, bool, error) {
-	real, err := config.Resolve(r, p)
+func readOptional(r rootfs.Root, p string) ([]byte, bool, error) {
+	real, err := rootfs.Resolve(r, p)
 	if err != nil {
 		return nil, false, nil
 	}
@@ -86,7 +86,7 @@ func readOptional(r config.Root, p string) ([]byte, bool, error) {
 
 // loadKeyValues parses file into into when it exists; ok reports whether
 // it does.
-func loadKeyValues(r config.Root, file string, into settings) (bool, error) {
+func loadKeyValues(r rootfs.Root, file string, into settings) (bool, error) {
 	data, ok, err := readOptional(r, file)
 	if ok {
 		parseKeyValues(file, data, into)
@@ -97,7 +97,7 @@ func loadKeyValues(r config.Root, file string, into settings) (bool, error) {
 const loginDefsPath = "etc/login.defs"
 
 // loadLoginDefs reads etc/login.defs; ok is false when it is absent.
-func loadLoginDefs(r config.Root) (settings, bool, error) {
+func loadLoginDefs(r rootfs.Root) (settings, bool, error) {
 	data, ok, err := readOptional(r, loginDefsPath)
 	if err != nil || !ok {
 		return settings{}, ok, err

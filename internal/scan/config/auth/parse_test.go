@@ -8,11 +8,12 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/secpipe/secpipe/internal/rootfs"
 	"github.com/secpipe/secpipe/internal/scan/config"
 	"github.com/secpipe/secpipe/internal/scan/config/configtest"
 )
 
-func root(t testing.TB, fixture string) config.Root { return configtest.Root(t, fixture) }
+func root(t testing.TB, fixture string) rootfs.Root { return configtest.Root(t, fixture) }
 
 func TestParseLoginDefs(t *testing.T) {
 	in := "# PASS_MAX_DAYS 1\n" +

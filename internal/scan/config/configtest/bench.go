@@ -8,16 +8,17 @@ import (
 	"testing"
 
 	"github.com/rogpeppe/go-internal/txtar"
+	"github.com/secpipe/secpipe/internal/rootfs"
 	"github.com/secpipe/secpipe/internal/scan/config"
 )
 
 // SyntheticRoot builds a root of about n entries shaped like a Debian
 // image: programs, libraries, documentation, a few setuid programs and
 // the account databases, for benchmarks of root-filesystem checks.
-func SyntheticRoot(n int) *config.MemRoot {
+func SyntheticRoot(n int) *rootfs.MemRoot {
 	passwd := []byte("root:x:0:0:root:/root:/bin/bash\nalice:x:1000:1000::/home/alice:/bin/bash\n")
 	group := []byte("root:x:0:\nshadow:x:42:\nalice:x:1000:\n")
-	entries := []config.Entry{
+	entries := []rootfs.Entry{
 		{Path: "usr/bin", Mode: fs.ModeDir | 0o755}, {Path: "bin", Mode: fs.ModeSymlink | 0o777, Link: "usr/bin"},
 		{Path: "etc/passwd", Mode: 0o644, Size: int64(len(passwd))}, {Path: "etc/group", Mode: 0o644, Size: int64(len(group))},
 		{Path: "etc/shadow", Mode: 0o640, GID: 42}, {Path: "usr/bin/passwd", Mode: fs.ModeSetuid | 0o755},
@@ -26,13 +27,13 @@ func SyntheticRoot(n int) *config.MemRoot {
 	}
 	for i := 0; len(entries) < n; i++ {
 		dir := []string{"usr/bin", "usr/lib/x86_64-linux-gnu", "usr/share/doc/pkg%d", "var/log", "etc/pkg%d"}[i%5]
-		entries = append(entries, config.Entry{Path: fmt.Sprintf(dir+"/file%d", i/5, i), Mode: 0o644})
+		entries = append(entries, rootfs.Entry{Path: fmt.Sprintf(dir+"/file%d", i/5, i), Mode: 0o644})
 	}
-	return config.NewMemRoot(entries, map[string][]byte{"etc/passwd": passwd, "etc/group": group})
+	return rootfs.NewMemRoot(entries, map[string][]byte{"etc/passwd": passwd, "etc/group": group})
 }
 
 // BenchChecks times running every check over r.
-func BenchChecks(b *testing.B, checks []config.Check, r config.Root) {
+func BenchChecks(b *testing.B, checks []config.Check, r rootfs.Root) {
 	r.Entries() // a DirRoot walks on first use; time the checks only
 	b.ResetTimer()
 	for b.Loop() {
@@ -52,7 +53,7 @@ func BenchRootFS(b *testing.B, checks []config.Check) {
 	if dir == "" {
 		b.Skip("SECPIPE_BENCH_ROOTFS is not set")
 	}
-	r, err := config.NewDirRoot(dir)
+	r, err := rootfs.NewDirRoot(dir)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -63,7 +64,7 @@ func BenchRootFS(b *testing.B, checks []config.Check) {
 // ReplicatedTree builds a source tree of n files named by pathf (a
 // format taking the file's index), cycling through the first file of each
 // fixture, and returns it with its total size in bytes.
-func ReplicatedTree(b *testing.B, fixtures []string, pathf string, n int) (*config.MemRoot, int) {
+func ReplicatedTree(b *testing.B, fixtures []string, pathf string, n int) (*rootfs.MemRoot, int) {
 	var sources [][]byte
 	for _, name := range fixtures {
 		data, err := os.ReadFile(name)
@@ -72,22 +73,22 @@ func ReplicatedTree(b *testing.B, fixtures []string, pathf string, n int) (*conf
 		}
 		sources = append(sources, txtar.Parse(data).Files[0].Data)
 	}
-	var entries []config.Entry
+	var entries []rootfs.Entry
 	contents := map[string][]byte{}
 	size := 0
 	for i := range n {
 		p := fmt.Sprintf(pathf, i)
 		data := sources[i%len(sources)]
-		entries = append(entries, config.Entry{Path: p, Mode: 0o644, Size: int64(len(data))})
+		entries = append(entries, rootfs.Entry{Path: p, Mode: 0o644, Size: int64(len(data))})
 		contents[p] = data
 		size += len(data)
 	}
-	return config.NewMemRoot(entries, contents), size
+	return rootfs.NewMemRoot(entries, contents), size
 }
 
 // BenchFreshChecks times running a fresh list of checks (so that a group's
 // parse cache starts empty, as in one scan) over r of size bytes.
-func BenchFreshChecks(b *testing.B, checks func() []config.Check, r config.Root, size int) {
+func BenchFreshChecks(b *testing.B, checks func() []config.Check, r rootfs.Root, size int) {
 	b.SetBytes(int64(size))
 	b.ResetTimer()
 	for b.Loop() {

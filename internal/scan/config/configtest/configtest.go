@@ -26,17 +26,18 @@ import (
 
 	"github.com/rogpeppe/go-internal/txtar"
 
+	"github.com/secpipe/secpipe/internal/rootfs"
 	"github.com/secpipe/secpipe/internal/scan/config"
 )
 
 // ParseFixture parses a fixture; errors name the fixture and line.
-func ParseFixture(name string, data []byte) (*config.MemRoot, error) {
+func ParseFixture(name string, data []byte) (*rootfs.MemRoot, error) {
 	ar := txtar.Parse(data)
-	var entries []config.Entry
+	var entries []rootfs.Entry
 	contents := map[string][]byte{}
 	for _, f := range ar.Files {
 		p := strings.Trim(f.Name, "/")
-		entries = append(entries, config.Entry{Path: p, Mode: 0o644, Size: int64(len(f.Data))})
+		entries = append(entries, rootfs.Entry{Path: p, Mode: 0o644, Size: int64(len(f.Data))})
 		contents[p] = f.Data
 	}
 	for i, line := range strings.Split(string(ar.Comment), "\n") {
@@ -50,16 +51,16 @@ func ParseFixture(name string, data []byte) (*config.MemRoot, error) {
 		}
 		entries = append(entries, e)
 	}
-	return config.NewMemRoot(entries, contents), nil
+	return rootfs.NewMemRoot(entries, contents), nil
 }
 
 // directive turns one metadata line into an entry; for "mode" it starts
 // from the file's existing entry.
-func directive(f []string, existing []config.Entry) (config.Entry, error) {
+func directive(f []string, existing []rootfs.Entry) (rootfs.Entry, error) {
 	if len(f) < 3 {
-		return config.Entry{}, fmt.Errorf("directive %q: want KIND PATH ARG", strings.Join(f, " "))
+		return rootfs.Entry{}, fmt.Errorf("directive %q: want KIND PATH ARG", strings.Join(f, " "))
 	}
-	e := config.Entry{Path: strings.Trim(f[1], "/")}
+	e := rootfs.Entry{Path: strings.Trim(f[1], "/")}
 	switch f[0] {
 	case "symlink":
 		e.Mode, e.Link = fs.ModeSymlink|0o777, f[2]
@@ -102,7 +103,7 @@ func directive(f []string, existing []config.Entry) (config.Entry, error) {
 }
 
 // LoadRoot reads and parses a fixture file, failing the test on error.
-func LoadRoot(t testing.TB, file string) *config.MemRoot {
+func LoadRoot(t testing.TB, file string) *rootfs.MemRoot {
 	t.Helper()
 	data, err := os.ReadFile(file)
 	if err != nil {
@@ -195,7 +196,7 @@ func describe(rs []config.Result) string {
 // Problems runs every check over r and describes each failed and
 // undetermined result as "check status path:line", sorted: what a
 // real-world fixture test pins.
-func Problems(t testing.TB, checks []config.Check, r config.Root) []string {
+func Problems(t testing.TB, checks []config.Check, r rootfs.Root) []string {
 	t.Helper()
 	got := []string{}
 	for _, c := range checks {
@@ -215,7 +216,7 @@ func Problems(t testing.TB, checks []config.Check, r config.Root) []string {
 
 // Root parses fixture text (the txtar format above) into a root, failing
 // the test on error; for tests that write their fixture inline.
-func Root(t testing.TB, fixture string) *config.MemRoot {
+func Root(t testing.TB, fixture string) *rootfs.MemRoot {
 	t.Helper()
 	r, err := ParseFixture(t.Name(), []byte(fixture))
 	if err != nil {

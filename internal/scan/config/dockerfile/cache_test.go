@@ -5,11 +5,12 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/secpipe/secpipe/internal/rootfs"
 	"github.com/secpipe/secpipe/internal/scan/config"
 )
 
-func memRoot(path, src string) *config.MemRoot {
-	return config.NewMemRoot([]config.Entry{{Path: path, Mode: 0o644, Size: int64(len(src))}}, map[string][]byte{path: []byte(src)})
+func memRoot(path, src string) *rootfs.MemRoot {
+	return rootfs.NewMemRoot([]rootfs.Entry{{Path: path, Mode: 0o644, Size: int64(len(src))}}, map[string][]byte{path: []byte(src)})
 }
 
 // TestCacheFollowsContents: one list of checks run over trees that differ
@@ -17,7 +18,7 @@ func memRoot(path, src string) *config.MemRoot {
 // checks run at the same time.
 func TestCacheFollowsContents(t *testing.T) {
 	roots := []struct {
-		root *config.MemRoot
+		root *rootfs.MemRoot
 		want config.Status
 	}{
 		{memRoot("Dockerfile", "FROM alpine:3.20\nUSER app\n"), config.Pass},

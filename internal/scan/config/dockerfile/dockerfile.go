@@ -20,6 +20,7 @@ import (
 	"slices"
 
 	"github.com/secpipe/secpipe/internal/pipeline"
+	"github.com/secpipe/secpipe/internal/rootfs"
 	"github.com/secpipe/secpipe/internal/scan/config"
 )
 
@@ -56,7 +57,7 @@ func refs(extra ...string) []string {
 }
 
 // check fills in what every Dockerfile check shares.
-func check(id, title string, sev pipeline.Severity, rationale, remediation string, run func(context.Context, config.Root) ([]config.Result, error)) config.Check {
+func check(id, title string, sev pipeline.Severity, rationale, remediation string, run func(context.Context, rootfs.Root) ([]config.Result, error)) config.Check {
 	return config.Check{
 		ID:          id,
 		Title:       title,
@@ -83,7 +84,7 @@ func parseCheck(c *cache) config.Check {
 	pc := check("dockerfile-parse", "Dockerfiles parse", pipeline.SeverityMedium,
 		"A Dockerfile that does not parse cannot be built as written, and no other check can judge it: whatever it would put in an image goes unchecked.",
 		"Fix the instruction at the line named (docker build --check reports the same parser's errors). A template that renders a Dockerfile is skipped when it holds its {{ }} or {% %} markers; name it *.tmpl or *.j2 to make that plain.",
-		func(ctx context.Context, r config.Root) ([]config.Result, error) {
+		func(ctx context.Context, r rootfs.Root) ([]config.Result, error) {
 			l, err := c.load(ctx, r)
 			if err != nil {
 				return nil, err
@@ -102,8 +103,8 @@ func parseCheck(c *cache) config.Check {
 // and broken files are dockerfile-parse's business), and returns one
 // NotApplicable result when there is none. The judgement sees the root
 // for neighbouring files.
-func perFile(c *cache, judge func(r config.Root, f *file) []config.Result) func(context.Context, config.Root) ([]config.Result, error) {
-	return func(ctx context.Context, r config.Root) ([]config.Result, error) {
+func perFile(c *cache, judge func(r rootfs.Root, f *file) []config.Result) func(context.Context, rootfs.Root) ([]config.Result, error) {
+	return func(ctx context.Context, r rootfs.Root) ([]config.Result, error) {
 		l, err := c.load(ctx, r)
 		if err != nil {
 			return nil, err
@@ -126,8 +127,8 @@ type judgeFunc func(f *file, st *stage, in *instr) (config.Status, string)
 // perInstr adapts a judgement of single instructions to Check.Run: one
 // result per instruction the judgement decides, or one NotApplicable per
 // Dockerfile saying absent when it decides none.
-func perInstr(c *cache, absent string, judge judgeFunc) func(context.Context, config.Root) ([]config.Result, error) {
-	return perFile(c, func(_ config.Root, f *file) []config.Result {
+func perInstr(c *cache, absent string, judge judgeFunc) func(context.Context, rootfs.Root) ([]config.Result, error) {
+	return perFile(c, func(_ rootfs.Root, f *file) []config.Result {
 		var out []config.Result
 		for _, st := range f.stages {
 			for _, in := range append([]*instr{st.from}, st.instrs...) {

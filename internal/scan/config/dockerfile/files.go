@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/secpipe/secpipe/internal/pipeline"
+	"github.com/secpipe/secpipe/internal/rootfs"
 	"github.com/secpipe/secpipe/internal/scan/config"
 	"github.com/secpipe/secpipe/internal/scan/config/credential"
 )
@@ -118,7 +119,7 @@ func wholeContext(src string) bool {
 	return false
 }
 
-func copyAllContext(r config.Root, f *file) []config.Result {
+func copyAllContext(r rootfs.Root, f *file) []config.Result {
 	var out []config.Result
 	for _, st := range f.stages {
 		for _, in := range st.instrs {
@@ -153,13 +154,13 @@ func copiesContext(in *instr) bool {
 // ignoreFile returns the ignore file that applies to the Dockerfile at p
 // when its context is its own directory or an ancestor: p.dockerignore,
 // or a .dockerignore in the Dockerfile's directory or above.
-func ignoreFile(r config.Root, p string) string {
-	if config.Exists(r, p+".dockerignore") {
+func ignoreFile(r rootfs.Root, p string) string {
+	if rootfs.Exists(r, p+".dockerignore") {
 		return p + ".dockerignore"
 	}
 	for dir := path.Dir(p); ; dir = path.Dir(dir) {
 		candidate := path.Join(dir, ".dockerignore")
-		if config.Exists(r, candidate) {
+		if rootfs.Exists(r, candidate) {
 			return candidate
 		}
 		if dir == "." || dir == "/" {

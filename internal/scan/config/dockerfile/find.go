@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/secpipe/secpipe/internal/rootfs"
 	"github.com/secpipe/secpipe/internal/scan/config"
 )
 
@@ -70,7 +71,7 @@ type source struct {
 
 // readSources reads the files of r named like Dockerfiles, in path order,
 // and returns them with a hash of their paths and contents.
-func readSources(ctx context.Context, r config.Root) ([]source, [sha256.Size]byte, error) {
+func readSources(ctx context.Context, r rootfs.Root) ([]source, [sha256.Size]byte, error) {
 	var out []source
 	h := sha256.New()
 	for _, e := range r.Entries() {
@@ -157,7 +158,7 @@ type cache struct {
 }
 
 // load finds and parses every Dockerfile of r (see parseSources).
-func (c *cache) load(ctx context.Context, r config.Root) (*loaded, error) {
+func (c *cache) load(ctx context.Context, r rootfs.Root) (*loaded, error) {
 	srcs, key, err := readSources(ctx, r)
 	if err != nil {
 		return nil, err

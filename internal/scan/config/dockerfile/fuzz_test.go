@@ -7,8 +7,7 @@ import (
 	"testing"
 
 	"github.com/rogpeppe/go-internal/txtar"
-
-	"github.com/secpipe/secpipe/internal/scan/config"
+	"github.com/secpipe/secpipe/internal/rootfs"
 )
 
 // seedDockerfiles adds every Dockerfile of the fixtures to the corpus.
@@ -40,7 +39,7 @@ func FuzzParseDockerfile(f *testing.F) {
 		if _, err := parse("Dockerfile", data); err != nil {
 			return
 		}
-		r := config.NewMemRoot([]config.Entry{{Path: "Dockerfile", Mode: 0o644, Size: int64(len(data))}},
+		r := rootfs.NewMemRoot([]rootfs.Entry{{Path: "Dockerfile", Mode: 0o644, Size: int64(len(data))}},
 			map[string][]byte{"Dockerfile": data})
 		for _, c := range checks {
 			rs, err := c.Run(context.Background(), r)

@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/secpipe/secpipe/internal/pipeline"
+	"github.com/secpipe/secpipe/internal/rootfs"
 	"github.com/secpipe/secpipe/internal/scan/config"
 )
 
@@ -148,7 +149,7 @@ func TestIsDockerfile(t *testing.T) {
 // TestNoDockerfile: every check says NotApplicable, once, on a tree
 // without Dockerfiles.
 func TestNoDockerfile(t *testing.T) {
-	empty := config.NewMemRoot([]config.Entry{{Path: "README.md", Mode: 0o644}}, nil)
+	empty := rootfs.NewMemRoot([]rootfs.Entry{{Path: "README.md", Mode: 0o644}}, nil)
 	for _, c := range Checks() {
 		rs, err := c.Run(context.Background(), empty)
 		if err != nil || len(rs) != 1 || rs[0].Status != config.NotApplicable {
@@ -158,19 +159,19 @@ func TestNoDockerfile(t *testing.T) {
 }
 
 // tree builds a root of regular files from path, contents pairs.
-func tree(files ...string) *config.MemRoot {
-	var entries []config.Entry
+func tree(files ...string) *rootfs.MemRoot {
+	var entries []rootfs.Entry
 	data := map[string][]byte{}
 	for i := 0; i+1 < len(files); i += 2 {
-		entries = append(entries, config.Entry{Path: files[i], Mode: 0o644, Size: int64(len(files[i+1]))})
+		entries = append(entries, rootfs.Entry{Path: files[i], Mode: 0o644, Size: int64(len(files[i+1]))})
 		data[files[i]] = []byte(files[i+1])
 	}
-	return config.NewMemRoot(entries, data)
+	return rootfs.NewMemRoot(entries, data)
 }
 
 // outcomes runs every check over r and describes each result that is not
 // a pass as "check status path:line", failing the test on an error.
-func outcomes(t *testing.T, r config.Root) []string {
+func outcomes(t *testing.T, r rootfs.Root) []string {
 	t.Helper()
 	var out []string
 	for _, c := range Checks() {

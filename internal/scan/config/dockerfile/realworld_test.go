@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/secpipe/secpipe/internal/rootfs"
 	"github.com/secpipe/secpipe/internal/scan/config"
 	"github.com/secpipe/secpipe/internal/scan/config/configtest"
 )
@@ -69,7 +70,7 @@ func TestMessagesRedact(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := config.NewMemRoot([]config.Entry{{Path: "Dockerfile", Mode: 0o644, Size: int64(len(tt.dockerfile))}},
+			r := rootfs.NewMemRoot([]rootfs.Entry{{Path: "Dockerfile", Mode: 0o644, Size: int64(len(tt.dockerfile))}},
 				map[string][]byte{"Dockerfile": []byte(tt.dockerfile)})
 			failed := false
 			for _, c := range Checks() {

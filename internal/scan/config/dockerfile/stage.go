@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/secpipe/secpipe/internal/pipeline"
+	"github.com/secpipe/secpipe/internal/rootfs"
 	"github.com/secpipe/secpipe/internal/scan/config"
 )
 
@@ -64,7 +65,7 @@ func lastOf(st *stage, cmd string) (*instr, *stage) {
 	return nil, nil
 }
 
-func rootUser(_ config.Root, f *file) []config.Result {
+func rootUser(_ rootfs.Root, f *file) []config.Result {
 	st := f.final()
 	in, holder := lastOf(st, "USER")
 	if in == nil {
@@ -126,7 +127,7 @@ func fromPlatform(_ *file, st *stage, in *instr) (config.Status, string) {
 	return config.Fail, fmt.Sprintf("FROM --platform=%s hard-codes the platform", p)
 }
 
-func healthcheck(_ config.Root, f *file) []config.Result {
+func healthcheck(_ rootfs.Root, f *file) []config.Result {
 	st := f.final()
 	in, _ := lastOf(st, "HEALTHCHECK")
 	switch {
@@ -140,8 +141,8 @@ func healthcheck(_ config.Root, f *file) []config.Result {
 
 // onlyLast returns a judgement failing every cmd instruction of a stage
 // that a later one overrides.
-func onlyLast(cmd string) func(config.Root, *file) []config.Result {
-	return func(_ config.Root, f *file) []config.Result {
+func onlyLast(cmd string) func(rootfs.Root, *file) []config.Result {
+	return func(_ rootfs.Root, f *file) []config.Result {
 		var out []config.Result
 		for _, st := range f.stages {
 			var seen []*instr

@@ -8,7 +8,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/secpipe/secpipe/internal/scan/config"
+	"github.com/secpipe/secpipe/internal/rootfs"
 )
 
 // account is one line of etc/passwd.
@@ -93,7 +93,7 @@ type accounts struct {
 
 // loadAccounts reads etc/passwd and etc/group; missing files leave the
 // corresponding lists empty, unreadable ones are errors.
-func loadAccounts(r config.Root) (*accounts, error) {
+func loadAccounts(r rootfs.Root) (*accounts, error) {
 	db := &accounts{}
 	data, ok, err := readOptional(r, "etc/passwd")
 	if err != nil {
@@ -108,7 +108,7 @@ func loadAccounts(r config.Root) (*accounts, error) {
 }
 
 // readOptional reads p, reporting ok=false when it does not exist.
-func readOptional(r config.Root, p string) (data []byte, ok bool, err error) {
+func readOptional(r rootfs.Root, p string) (data []byte, ok bool, err error) {
 	data, err = r.ReadFile(p)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/secpipe/secpipe/internal/pipeline"
+	"github.com/secpipe/secpipe/internal/rootfs"
 	"github.com/secpipe/secpipe/internal/scan/config"
 )
 
@@ -27,7 +28,7 @@ func secretDB(p string) authFile {
 
 // runAuthFiles judges each file that exists; none existing is
 // NotApplicable (a distroless image without account databases).
-func runAuthFiles(r config.Root, files []authFile) ([]config.Result, error) {
+func runAuthFiles(r rootfs.Root, files []authFile) ([]config.Result, error) {
 	db, err := loadAccounts(r)
 	if err != nil {
 		return nil, err
@@ -52,7 +53,7 @@ func authFileCheck(id, title string, sev pipeline.Severity, rationale, remediati
 	return config.Check{
 		ID: id, Title: title, Group: Group, Severity: sev, Target: config.TargetRootFS,
 		Reads: append(reads, "etc/group"), Rationale: rationale, Remediation: remediation, References: refs,
-		Run: func(_ context.Context, r config.Root) ([]config.Result, error) { return runAuthFiles(r, files) },
+		Run: func(_ context.Context, r rootfs.Root) ([]config.Result, error) { return runAuthFiles(r, files) },
 	}
 }
 

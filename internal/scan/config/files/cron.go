@@ -6,6 +6,7 @@ import (
 	"path"
 
 	"github.com/secpipe/secpipe/internal/pipeline"
+	"github.com/secpipe/secpipe/internal/rootfs"
 	"github.com/secpipe/secpipe/internal/scan/config"
 )
 
@@ -44,7 +45,7 @@ func cronPermsCheck() config.Check {
 	}
 }
 
-func runCronPerms(_ context.Context, r config.Root) ([]config.Result, error) {
+func runCronPerms(_ context.Context, r rootfs.Root) ([]config.Result, error) {
 	if !present(r, cronDaemons...) {
 		return notApplicable("no cron daemon installed"), nil
 	}
@@ -83,7 +84,7 @@ func cronWritableCheck() config.Check {
 	}
 }
 
-func runCronWritable(_ context.Context, r config.Root) ([]config.Result, error) {
+func runCronWritable(_ context.Context, r rootfs.Root) ([]config.Result, error) {
 	if !present(r, cronDaemons...) {
 		return notApplicable("no cron daemon installed"), nil
 	}
@@ -126,7 +127,7 @@ func runCronWritable(_ context.Context, r config.Root) ([]config.Result, error) 
 }
 
 // writers names who besides the owner may write e.
-func writers(e config.Entry) string {
+func writers(e rootfs.Entry) string {
 	switch {
 	case e.Mode&0o002 != 0:
 		return "every user"
@@ -154,7 +155,7 @@ func cronAllowCheck() config.Check {
 	}
 }
 
-func runCronAllow(_ context.Context, r config.Root) ([]config.Result, error) {
+func runCronAllow(_ context.Context, r rootfs.Root) ([]config.Result, error) {
 	db, err := loadAccounts(r)
 	if err != nil {
 		return nil, err
@@ -175,9 +176,9 @@ func runCronAllow(_ context.Context, r config.Root) ([]config.Result, error) {
 // schedulerInstalled reports whether a user-facing scheduler command is
 // installed as its own program; busybox's crontab applet is not setuid and
 // has no allow list.
-func schedulerInstalled(r config.Root, tool string) bool {
+func schedulerInstalled(r rootfs.Root, tool string) bool {
 	for _, p := range []string{"usr/bin/" + tool, "bin/" + tool} {
-		real, err := config.Resolve(r, p)
+		real, err := rootfs.Resolve(r, p)
 		if err != nil || path.Base(real) == "busybox" {
 			continue
 		}
@@ -189,7 +190,7 @@ func schedulerInstalled(r config.Root, tool string) bool {
 }
 
 // allowList judges etc/TOOL.allow, where TOOL is cron for crontab.
-func allowList(r config.Root, db *accounts, tool, group string) config.Result {
+func allowList(r rootfs.Root, db *accounts, tool, group string) config.Result {
 	base := tool
 	if tool == "crontab" {
 		base = "cron"

@@ -3,7 +3,7 @@
 // directories, setuid and setgid programs, files without an owner, cron,
 // home directories, logs, sudoers and the boot loader configuration.
 //
-// Every check reads file metadata (config.Entry) and, where it needs to
+// Every check reads file metadata (rootfs.Entry) and, where it needs to
 // know accounts or groups, etc/passwd and etc/group. Checks that walk the
 // whole tree do so once, in order, without quadratic work.
 package files

@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/secpipe/secpipe/internal/rootfs"
 	"github.com/secpipe/secpipe/internal/scan/config"
 	"github.com/secpipe/secpipe/internal/scan/config/configtest"
 )
@@ -135,11 +136,11 @@ func TestMessages(t *testing.T) {
 }
 
 func TestWorldWritableCap(t *testing.T) {
-	var entries []config.Entry
+	var entries []rootfs.Entry
 	for i := range maxListed + 5 {
-		entries = append(entries, config.Entry{Path: fmt.Sprintf("srv/f%02d", i), Mode: 0o666})
+		entries = append(entries, rootfs.Entry{Path: fmt.Sprintf("srv/f%02d", i), Mode: 0o666})
 	}
-	rs, err := runWorldWritable(context.Background(), config.NewMemRoot(entries, nil))
+	rs, err := runWorldWritable(context.Background(), rootfs.NewMemRoot(entries, nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -156,13 +157,13 @@ func TestWorldWritableCap(t *testing.T) {
 // the files checks read, or loop symlinks, and wants no panic and no error.
 func TestOddInput(t *testing.T) {
 	junk := []byte("\x00\xff:::\n:x:-5:zz\n" + strings.Repeat(":", 5000))
-	roots := map[string]*config.MemRoot{
-		"empty": config.NewMemRoot(nil, nil),
-		"junk": config.NewMemRoot([]config.Entry{
+	roots := map[string]*rootfs.MemRoot{
+		"empty": rootfs.NewMemRoot(nil, nil),
+		"junk": rootfs.NewMemRoot([]rootfs.Entry{
 			{Path: "etc/passwd", Mode: 0o644, Size: int64(len(junk))}, {Path: "etc/group", Mode: 0o644, Size: int64(len(junk))},
 			{Path: "usr/bin/cron", Mode: 0o755}, {Path: "usr/sbin/cron", Mode: 0o755},
 		}, map[string][]byte{"etc/passwd": junk, "etc/group": junk}),
-		"loops": config.NewMemRoot([]config.Entry{
+		"loops": rootfs.NewMemRoot([]rootfs.Entry{
 			{Path: "bin", Mode: fs.ModeSymlink | 0o777, Link: "usr/bin"}, {Path: "usr/bin", Mode: fs.ModeSymlink | 0o777, Link: "/bin"},
 			{Path: "etc/cron.d", Mode: fs.ModeSymlink | 0o777, Link: "cron.d"}, {Path: "usr/sbin/cron", Mode: 0o755},
 			{Path: "etc/passwd", Mode: 0o644, Size: 30}, {Path: "root", Mode: fs.ModeSymlink | 0o777, Link: "/root"},

@@ -7,18 +7,19 @@ import (
 	"strings"
 
 	"github.com/secpipe/secpipe/internal/pipeline"
+	"github.com/secpipe/secpipe/internal/rootfs"
 	"github.com/secpipe/secpipe/internal/scan/config"
 )
 
 // home is an account's home directory as found in the root.
 type home struct {
 	user account
-	dir  config.Entry
+	dir  rootfs.Entry
 }
 
 // homes returns the existing home directories of root (when withRoot) and
 // of the interactive accounts, each once.
-func homes(r config.Root, db *accounts, withRoot bool) []home {
+func homes(r rootfs.Root, db *accounts, withRoot bool) []home {
 	users := db.interactive()
 	if withRoot {
 		if u, ok := db.user("root"); ok {
@@ -63,7 +64,7 @@ func homePermsCheck() config.Check {
 	}
 }
 
-func runHomePerms(_ context.Context, r config.Root) ([]config.Result, error) {
+func runHomePerms(_ context.Context, r rootfs.Root) ([]config.Result, error) {
 	db, err := loadAccounts(r)
 	if err != nil {
 		return nil, err
@@ -80,7 +81,7 @@ func runHomePerms(_ context.Context, r config.Root) ([]config.Result, error) {
 
 // judgeOwned holds e to ownership by u (or root) and no write for group
 // or others.
-func judgeOwned(e config.Entry, u account, what string) config.Result {
+func judgeOwned(e rootfs.Entry, u account, what string) config.Result {
 	desc := fmt.Sprintf("%s %04o %d:%d (%s)", e.Path, octal(e.Mode), e.UID, e.GID, what)
 	switch {
 	case e.Mode&0o022 != 0:
@@ -108,7 +109,7 @@ func rootHomeCheck() config.Check {
 	}
 }
 
-func runRootHome(_ context.Context, r config.Root) ([]config.Result, error) {
+func runRootHome(_ context.Context, r rootfs.Root) ([]config.Result, error) {
 	db, err := loadAccounts(r)
 	if err != nil {
 		return nil, err
@@ -150,7 +151,7 @@ func dotFilesCheck() config.Check {
 	}
 }
 
-func runDotFiles(_ context.Context, r config.Root) ([]config.Result, error) {
+func runDotFiles(_ context.Context, r rootfs.Root) ([]config.Result, error) {
 	db, err := loadAccounts(r)
 	if err != nil {
 		return nil, err
@@ -170,10 +171,10 @@ func runDotFiles(_ context.Context, r config.Root) ([]config.Result, error) {
 }
 
 // dotFiles judges the dot files directly inside one home.
-func dotFiles(r config.Root, h home) []config.Result {
+func dotFiles(r rootfs.Root, h home) []config.Result {
 	var out []config.Result
 	n := 0
-	for _, e := range config.Dir(r, h.dir.Path) {
+	for _, e := range rootfs.Dir(r, h.dir.Path) {
 		name := path.Base(e.Path)
 		if !strings.HasPrefix(name, ".") || !(e.Mode.IsRegular() || e.Mode.IsDir()) {
 			continue
@@ -212,7 +213,7 @@ func authorizedKeysCheck() config.Check {
 	}
 }
 
-func runAuthorizedKeys(_ context.Context, r config.Root) ([]config.Result, error) {
+func runAuthorizedKeys(_ context.Context, r rootfs.Root) ([]config.Result, error) {
 	db, err := loadAccounts(r)
 	if err != nil {
 		return nil, err

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/secpipe/secpipe/internal/pipeline"
+	"github.com/secpipe/secpipe/internal/rootfs"
 	"github.com/secpipe/secpipe/internal/scan/config"
 )
 
@@ -34,7 +35,7 @@ func logPermsCheck() config.Check {
 // hold login times and failure counters, not messages.
 var loginRecords = []string{"lastlog", "wtmp", "btmp", "faillog"}
 
-func runLogPerms(ctx context.Context, r config.Root) ([]config.Result, error) {
+func runLogPerms(ctx context.Context, r rootfs.Root) ([]config.Result, error) {
 	var l failList
 	n := 0
 	for i, e := range r.Entries() {
@@ -78,7 +79,7 @@ func sudoersCheck() config.Check {
 	}
 }
 
-func runSudoers(_ context.Context, r config.Root) ([]config.Result, error) {
+func runSudoers(_ context.Context, r rootfs.Root) ([]config.Result, error) {
 	var out []config.Result
 	if e, ok := lookupFile(r, "etc/sudoers"); ok {
 		out = append(out, judge(e, rootOnly(0o440)))
@@ -120,7 +121,7 @@ func bootCheck() config.Check {
 	}
 }
 
-func runBoot(_ context.Context, r config.Root) ([]config.Result, error) {
+func runBoot(_ context.Context, r rootfs.Root) ([]config.Result, error) {
 	var out []config.Result
 	for _, p := range bootConfigs {
 		if e, ok := lookupFile(r, p); ok {
@@ -152,7 +153,7 @@ func bannerCheck() config.Check {
 	}
 }
 
-func runBanners(_ context.Context, r config.Root) ([]config.Result, error) {
+func runBanners(_ context.Context, r rootfs.Root) ([]config.Result, error) {
 	var out []config.Result
 	for _, p := range banners {
 		if e, ok := lookupFile(r, p); ok {

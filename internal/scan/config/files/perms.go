@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"strings"
 
+	"github.com/secpipe/secpipe/internal/rootfs"
 	"github.com/secpipe/secpipe/internal/scan/config"
 )
 
@@ -47,7 +48,7 @@ func rootOr(max uint32, db *accounts, group string) limit {
 }
 
 // judge holds e to l and returns one result naming e's path.
-func judge(e config.Entry, l limit) config.Result {
+func judge(e rootfs.Entry, l limit) config.Result {
 	var problems []string
 	if extra := octal(e.Mode) &^ l.max; extra != 0 {
 		problems = append(problems, fmt.Sprintf("mode %04o, want %04o or stricter", octal(e.Mode), l.max))
@@ -75,27 +76,27 @@ func contains(xs []int, x int) bool {
 
 // lookupFile returns the entry p resolves to, following symlinks inside
 // the root, when that is a regular file.
-func lookupFile(r config.Root, p string) (config.Entry, bool) {
+func lookupFile(r rootfs.Root, p string) (rootfs.Entry, bool) {
 	e, ok := resolved(r, p)
 	return e, ok && e.Mode.IsRegular()
 }
 
 // lookupDir returns the entry p resolves to when that is a directory.
-func lookupDir(r config.Root, p string) (config.Entry, bool) {
+func lookupDir(r rootfs.Root, p string) (rootfs.Entry, bool) {
 	e, ok := resolved(r, p)
 	return e, ok && e.Mode.IsDir()
 }
 
-func resolved(r config.Root, p string) (config.Entry, bool) {
-	real, err := config.Resolve(r, p)
+func resolved(r rootfs.Root, p string) (rootfs.Entry, bool) {
+	real, err := rootfs.Resolve(r, p)
 	if err != nil {
-		return config.Entry{}, false
+		return rootfs.Entry{}, false
 	}
 	return r.Lookup(real)
 }
 
 // present reports whether any of paths resolves to an existing entry.
-func present(r config.Root, paths ...string) bool {
+func present(r rootfs.Root, paths ...string) bool {
 	for _, p := range paths {
 		if _, ok := resolved(r, p); ok {
 			return true
@@ -108,7 +109,7 @@ func present(r config.Root, paths ...string) bool {
 // resolves to (the same unless the name is a symlink).
 type listed struct {
 	name string
-	config.Entry
+	rootfs.Entry
 }
 
 // shown names a listed file for messages: "etc/cron.daily/app ->
@@ -122,13 +123,13 @@ func (f listed) shown() string {
 
 // filesUnder returns the regular files directly inside dir, following a
 // symlinked dir and symlinks to files.
-func filesUnder(r config.Root, dir string) []listed {
-	real, err := config.Resolve(r, dir)
+func filesUnder(r rootfs.Root, dir string) []listed {
+	real, err := rootfs.Resolve(r, dir)
 	if err != nil {
 		return nil
 	}
 	var out []listed
-	for _, e := range config.Dir(r, real) {
+	for _, e := range rootfs.Dir(r, real) {
 		name := e.Path
 		if e.Mode&fs.ModeSymlink != 0 {
 			t, ok := lookupFile(r, e.Path)

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/secpipe/secpipe/internal/pipeline"
+	"github.com/secpipe/secpipe/internal/rootfs"
 	"github.com/secpipe/secpipe/internal/scan/config"
 )
 
@@ -95,10 +96,10 @@ func suidCheck() config.Check {
 	}
 }
 
-func runSuid(ctx context.Context, r config.Root) ([]config.Result, error) {
+func runSuid(ctx context.Context, r rootfs.Root) ([]config.Result, error) {
 	var l failList
 	var passes []config.Result
-	n, err := walk(ctx, r, func(e config.Entry) {
+	n, err := walk(ctx, r, func(e rootfs.Entry) {
 		bits := e.Mode & (suidBit | sgidBit)
 		if !e.Mode.IsRegular() || bits == 0 {
 			return
@@ -133,7 +134,7 @@ func runSuid(ctx context.Context, r config.Root) ([]config.Result, error) {
 
 // describePriv says what a privileged file runs as:
 // "usr/bin/pkexec 4755 setuid uid 0".
-func describePriv(e config.Entry) string {
+func describePriv(e rootfs.Entry) string {
 	var parts []string
 	if e.Mode&suidBit != 0 {
 		parts = append(parts, fmt.Sprintf("setuid uid %d", e.UID))

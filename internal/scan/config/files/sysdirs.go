@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/secpipe/secpipe/internal/pipeline"
+	"github.com/secpipe/secpipe/internal/rootfs"
 	"github.com/secpipe/secpipe/internal/scan/config"
 )
 
@@ -40,14 +41,14 @@ func systemDirsCheck() config.Check {
 	}
 }
 
-func runSystemDirs(_ context.Context, r config.Root) ([]config.Result, error) {
+func runSystemDirs(_ context.Context, r rootfs.Root) ([]config.Result, error) {
 	var out []config.Result
 	seen := map[string]bool{}
 	for _, d := range systemDirs {
 		real := d
 		if d != "" {
 			var err error
-			if real, err = config.Resolve(r, d); err != nil {
+			if real, err = rootfs.Resolve(r, d); err != nil {
 				continue
 			}
 		}
@@ -65,7 +66,7 @@ func runSystemDirs(_ context.Context, r config.Root) ([]config.Result, error) {
 }
 
 // judgeDir holds a system directory to root ownership and mode go-w.
-func judgeDir(name string, e config.Entry) config.Result {
+func judgeDir(name string, e rootfs.Entry) config.Result {
 	shown := "/" + e.Path
 	if name != e.Path {
 		shown = fmt.Sprintf("/%s -> /%s", name, e.Path)

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/secpipe/secpipe/internal/pipeline"
+	"github.com/secpipe/secpipe/internal/rootfs"
 	"github.com/secpipe/secpipe/internal/scan/config"
 )
 
@@ -62,7 +63,7 @@ func (l *failList) results(pass string) []config.Result {
 
 // walk calls fn on every entry outside the virtual filesystems, checking
 // ctx now and then; it reports how many entries it visited.
-func walk(ctx context.Context, r config.Root, fn func(e config.Entry)) (int, error) {
+func walk(ctx context.Context, r rootfs.Root, fn func(e rootfs.Entry)) (int, error) {
 	n := 0
 	for i, e := range r.Entries() {
 		if i%4096 == 0 {
@@ -96,10 +97,10 @@ func worldWritableCheck() config.Check {
 	}
 }
 
-func runWorldWritable(ctx context.Context, r config.Root) ([]config.Result, error) {
+func runWorldWritable(ctx context.Context, r rootfs.Root) ([]config.Result, error) {
 	var l failList
 	files := 0
-	_, err := walk(ctx, r, func(e config.Entry) {
+	_, err := walk(ctx, r, func(e rootfs.Entry) {
 		if !e.Mode.IsRegular() || under(e.Path, scratchDirs...) {
 			return
 		}
@@ -135,10 +136,10 @@ func stickyDirsCheck() config.Check {
 	}
 }
 
-func runStickyDirs(ctx context.Context, r config.Root) ([]config.Result, error) {
+func runStickyDirs(ctx context.Context, r rootfs.Root) ([]config.Result, error) {
 	var l failList
 	shared := 0
-	_, err := walk(ctx, r, func(e config.Entry) {
+	_, err := walk(ctx, r, func(e rootfs.Entry) {
 		if !e.Mode.IsDir() || e.Mode&0o002 == 0 {
 			return
 		}
@@ -175,7 +176,7 @@ func unownedCheck() config.Check {
 	}
 }
 
-func runUnowned(ctx context.Context, r config.Root) ([]config.Result, error) {
+func runUnowned(ctx context.Context, r rootfs.Root) ([]config.Result, error) {
 	db, err := loadAccounts(r)
 	if err != nil {
 		return nil, err
@@ -191,7 +192,7 @@ func runUnowned(ctx context.Context, r config.Root) ([]config.Result, error) {
 		gids[g.GID] = true
 	}
 	var l failList
-	n, err := walk(ctx, r, func(e config.Entry) {
+	n, err := walk(ctx, r, func(e rootfs.Entry) {
 		switch {
 		case !uids[e.UID] && !gids[e.GID]:
 			l.add(e.Path, fmt.Sprintf("%s has no owner (uid %d) and no group (gid %d)", e.Path, e.UID, e.GID))

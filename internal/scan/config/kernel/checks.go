@@ -21,6 +21,7 @@ import (
 	"fmt"
 
 	"github.com/secpipe/secpipe/internal/pipeline"
+	"github.com/secpipe/secpipe/internal/rootfs"
 	"github.com/secpipe/secpipe/internal/scan/config"
 )
 
@@ -63,7 +64,7 @@ func aslrCheck() config.Check {
 		References: []string{cisProc("Ensure address space layout randomization (ASLR) is enabled"),
 			"https://docs.kernel.org/admin-guide/sysctl/kernel.html#randomize-va-space",
 			"https://docs.kernel.org/admin-guide/kernel-parameters.html"},
-		Run: func(_ context.Context, r config.Root) ([]config.Result, error) {
+		Run: func(_ context.Context, r rootfs.Root) ([]config.Result, error) {
 			img, err := loadImage(r)
 			if err != nil {
 				return nil, err
@@ -93,7 +94,7 @@ func nxCheck() config.Check {
 			"kernel, and make sure NX/XD is enabled in the firmware of the machines that run the image.",
 		References: []string{cisProc("Ensure XD/NX support is enabled"),
 			"https://docs.kernel.org/admin-guide/kernel-parameters.html"},
-		Run: func(_ context.Context, r config.Root) ([]config.Result, error) {
+		Run: func(_ context.Context, r rootfs.Root) ([]config.Result, error) {
 			img, err := loadImage(r)
 			if err != nil {
 				return nil, err

@@ -6,7 +6,7 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/secpipe/secpipe/internal/scan/config"
+	"github.com/secpipe/secpipe/internal/rootfs"
 )
 
 // param is one kernel command-line parameter found in a boot
@@ -74,7 +74,7 @@ func (c cmdline) find(name string) []param {
 }
 
 // loadCmdline reads every command-line source in r.
-func loadCmdline(r config.Root) (cmdline, error) {
+func loadCmdline(r rootfs.Root) (cmdline, error) {
 	var c cmdline
 	for _, src := range cmdlineSources() {
 		for _, name := range expand(r, src.glob) {
@@ -94,17 +94,17 @@ func loadCmdline(r config.Root) (cmdline, error) {
 
 // expand returns the paths matching pattern, or pattern itself when it
 // has no wildcard.
-func expand(r config.Root, pattern string) []string {
+func expand(r rootfs.Root, pattern string) []string {
 	if !strings.ContainsAny(pattern, "*?[") {
 		return []string{pattern}
 	}
 	dir, base := path.Split(pattern)
-	real, err := config.Resolve(r, strings.TrimSuffix(dir, "/"))
+	real, err := rootfs.Resolve(r, strings.TrimSuffix(dir, "/"))
 	if err != nil {
 		return nil
 	}
 	var out []string
-	for _, e := range config.Dir(r, real) {
+	for _, e := range rootfs.Dir(r, real) {
 		if ok, _ := path.Match(base, path.Base(e.Path)); ok {
 			out = append(out, dir+path.Base(e.Path))
 		}
@@ -113,8 +113,8 @@ func expand(r config.Root, pattern string) []string {
 }
 
 // readRegular reads p when it resolves to a regular file inside r.
-func readRegular(r config.Root, p string) ([]byte, bool, error) {
-	real, err := config.Resolve(r, p)
+func readRegular(r rootfs.Root, p string) ([]byte, bool, error) {
+	real, err := rootfs.Resolve(r, p)
 	if err != nil {
 		return nil, false, nil
 	}

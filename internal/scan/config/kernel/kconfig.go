@@ -5,7 +5,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/secpipe/secpipe/internal/scan/config"
+	"github.com/secpipe/secpipe/internal/rootfs"
 )
 
 // kernelConfig is the build configuration of the image's kernel, as
@@ -19,10 +19,10 @@ type kernelConfig struct {
 
 // loadKernelConfig reads the configuration of the newest kernel (the last
 // by name) the image ships.
-func loadKernelConfig(r config.Root) (kernelConfig, error) {
+func loadKernelConfig(r rootfs.Root) (kernelConfig, error) {
 	var paths []string
 	for _, pattern := range []string{"boot/config-*", "lib/modules/*/config", "usr/lib/modules/*/config"} {
-		for _, e := range config.Glob(r, pattern) {
+		for _, e := range rootfs.Glob(r, pattern) {
 			if e.Mode.IsRegular() {
 				paths = append(paths, e.Path)
 			}

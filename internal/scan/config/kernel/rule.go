@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/secpipe/secpipe/internal/pipeline"
+	"github.com/secpipe/secpipe/internal/rootfs"
 	"github.com/secpipe/secpipe/internal/scan/config"
 )
 
@@ -18,7 +19,7 @@ type image struct {
 	kconfig kernelConfig
 }
 
-func loadImage(r config.Root) (image, error) {
+func loadImage(r rootfs.Root) (image, error) {
 	st, err := loadSysctl(r)
 	if err != nil {
 		return image{}, err
@@ -74,7 +75,7 @@ func sysctlReads() []string {
 		"boot/config-*"}
 }
 
-func (s sysctlRule) run(_ context.Context, r config.Root) ([]config.Result, error) {
+func (s sysctlRule) run(_ context.Context, r rootfs.Root) ([]config.Result, error) {
 	img, err := loadImage(r)
 	if err != nil {
 		return nil, err

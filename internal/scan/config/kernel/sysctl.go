@@ -6,7 +6,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/secpipe/secpipe/internal/scan/config"
+	"github.com/secpipe/secpipe/internal/rootfs"
 )
 
 // sysctlConf is read after every sysctl.d file, as sysctl --system does.
@@ -96,14 +96,14 @@ type sysctlState struct {
 // sysctl.d directories (one per name, the earliest directory winning),
 // sorted by file name, then etc/sysctl.conf unless a sysctl.d link
 // already read it. A file linked to /dev/null masks its name.
-func loadSysctl(r config.Root) (*sysctlState, error) {
+func loadSysctl(r rootfs.Root) (*sysctlState, error) {
 	byName := map[string]string{}
 	for _, dir := range sysctlDirs() {
-		real, err := config.Resolve(r, dir)
+		real, err := rootfs.Resolve(r, dir)
 		if err != nil {
 			continue
 		}
-		for _, e := range config.Dir(r, real) {
+		for _, e := range rootfs.Dir(r, real) {
 			name := path.Base(e.Path)
 			if _, seen := byName[name]; !seen && strings.HasSuffix(name, ".conf") {
 				byName[name] = dir + "/" + name
@@ -122,7 +122,7 @@ func loadSysctl(r config.Root) (*sysctlState, error) {
 	st := &sysctlState{}
 	read := map[string]bool{}
 	for _, f := range append(files, sysctlConf) {
-		real, err := config.Resolve(r, f)
+		real, err := rootfs.Resolve(r, f)
 		if err != nil || read[real] {
 			continue
 		}

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"sync"
 
+	"github.com/secpipe/secpipe/internal/rootfs"
 	"github.com/secpipe/secpipe/internal/scan/config"
 )
 
@@ -31,7 +32,7 @@ type cache struct {
 }
 
 // load reads and parses the manifests of r and finds their workloads.
-func (c *cache) load(ctx context.Context, r config.Root) (*tree, error) {
+func (c *cache) load(ctx context.Context, r rootfs.Root) (*tree, error) {
 	srcs, key, err := readSources(ctx, r)
 	if err != nil {
 		return nil, err

@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/secpipe/secpipe/internal/pipeline"
+	"github.com/secpipe/secpipe/internal/rootfs"
 	"github.com/secpipe/secpipe/internal/scan/config"
 	"github.com/secpipe/secpipe/internal/scan/config/configtest"
 )
@@ -20,13 +21,13 @@ import (
 // only in a file's contents judges each tree on its own, also when the
 // checks run at the same time.
 func TestCacheFollowsContents(t *testing.T) {
-	pod := func(privileged string) *config.MemRoot {
+	pod := func(privileged string) *rootfs.MemRoot {
 		src := "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: a\n    image: x:1\n" +
 			"    securityContext: {privileged: " + privileged + "}\n"
-		return config.NewMemRoot([]config.Entry{{Path: "p.yaml", Mode: 0o644, Size: int64(len(src))}}, map[string][]byte{"p.yaml": []byte(src)})
+		return rootfs.NewMemRoot([]rootfs.Entry{{Path: "p.yaml", Mode: 0o644, Size: int64(len(src))}}, map[string][]byte{"p.yaml": []byte(src)})
 	}
 	roots := []struct {
-		root *config.MemRoot
+		root *rootfs.MemRoot
 		want config.Status
 	}{
 		{pod("false"), config.Pass},
@@ -65,14 +66,14 @@ func TestBrokenManifest(t *testing.T) {
 	const good = "apiVersion: v1\nkind: Pod\nmetadata: {name: web}\nspec:\n  containers:\n  - name: web\n    image: nginx\n"
 	const broken = "apiVersion: v1\nkind: Pod\nmetadata: {name: worker}\nspec:\n  - a\n  b: c\n"
 	const helm = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {{ .Release.Name }}\nspec: {}\n"
-	files := func(kv ...string) *config.MemRoot {
-		var entries []config.Entry
+	files := func(kv ...string) *rootfs.MemRoot {
+		var entries []rootfs.Entry
 		data := map[string][]byte{}
 		for i := 0; i+1 < len(kv); i += 2 {
-			entries = append(entries, config.Entry{Path: kv[i], Mode: 0o644, Size: int64(len(kv[i+1]))})
+			entries = append(entries, rootfs.Entry{Path: kv[i], Mode: 0o644, Size: int64(len(kv[i+1]))})
 			data[kv[i]] = []byte(kv[i+1])
 		}
-		return config.NewMemRoot(entries, data)
+		return rootfs.NewMemRoot(entries, data)
 	}
 	alone := configtest.Problems(t, Checks(), files("web.yaml", good))
 	if len(alone) == 0 {
@@ -106,7 +107,7 @@ func TestBrokenManifest(t *testing.T) {
 // no finding for it and one debug log line naming it.
 func TestScanLogsHelmTemplate(t *testing.T) {
 	const helm = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {{ .Release.Name }}\nspec: {}\n"
-	r := config.NewMemRoot([]config.Entry{{Path: "chart/templates/pod.yaml", Mode: 0o644, Size: int64(len(helm))}},
+	r := rootfs.NewMemRoot([]rootfs.Entry{{Path: "chart/templates/pod.yaml", Mode: 0o644, Size: int64(len(helm))}},
 		map[string][]byte{"chart/templates/pod.yaml": []byte(helm)})
 	var logs bytes.Buffer
 	s, err := config.New(config.Config{Checks: Checks(),

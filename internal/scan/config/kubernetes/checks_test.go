@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/secpipe/secpipe/internal/rootfs"
 	"github.com/secpipe/secpipe/internal/scan/config"
 )
 
@@ -50,7 +51,7 @@ func TestChecks(t *testing.T) {
 		if !ok {
 			t.Fatalf("no check %s", tt.check)
 		}
-		r := config.NewMemRoot([]config.Entry{{Path: "p.yaml", Mode: 0o644, Size: int64(len(tt.src))}}, map[string][]byte{"p.yaml": []byte(tt.src)})
+		r := rootfs.NewMemRoot([]rootfs.Entry{{Path: "p.yaml", Mode: 0o644, Size: int64(len(tt.src))}}, map[string][]byte{"p.yaml": []byte(tt.src)})
 		rs, err := c.Run(context.Background(), r)
 		if err != nil {
 			t.Errorf("%s on %q: %v", tt.check, tt.src, err)

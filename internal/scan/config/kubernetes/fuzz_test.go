@@ -7,8 +7,7 @@ import (
 	"testing"
 
 	"github.com/rogpeppe/go-internal/txtar"
-
-	"github.com/secpipe/secpipe/internal/scan/config"
+	"github.com/secpipe/secpipe/internal/rootfs"
 )
 
 // FuzzManifests holds the manifest walker and every check to never
@@ -29,7 +28,7 @@ func FuzzManifests(f *testing.F) {
 	f.Add([]byte("a: &a {<<: [*a, *a]}\napiVersion: v1\nkind: List\nitems: [*a, {apiVersion: v1, kind: List, items: []}]\n"))
 	checks := Checks()
 	f.Fuzz(func(t *testing.T, data []byte) {
-		r := config.NewMemRoot([]config.Entry{{Path: "m.yaml", Mode: 0o644, Size: int64(len(data))}},
+		r := rootfs.NewMemRoot([]rootfs.Entry{{Path: "m.yaml", Mode: 0o644, Size: int64(len(data))}},
 			map[string][]byte{"m.yaml": data})
 		for _, c := range checks {
 			rs, err := c.Run(context.Background(), r)

@@ -26,6 +26,7 @@ import (
 	"slices"
 
 	"github.com/secpipe/secpipe/internal/pipeline"
+	"github.com/secpipe/secpipe/internal/rootfs"
 	"github.com/secpipe/secpipe/internal/scan/config"
 )
 
@@ -52,7 +53,7 @@ const (
 	securityContext = "https://kubernetes.io/docs/tasks/configure-pod-container/security-context/"
 )
 
-type runFunc = func(context.Context, config.Root) ([]config.Result, error)
+type runFunc = func(context.Context, rootfs.Root) ([]config.Result, error)
 
 // check fills in what every Kubernetes check shares.
 func check(id, title string, sev pipeline.Severity, rationale, remediation string, refs []string, run runFunc) config.Check {
@@ -85,7 +86,7 @@ func parseCheck(c *cache) config.Check {
 		"A manifest that is not valid YAML, or whose pod spec has fields of the wrong shape, is rejected by the API server or read differently by each tool that applies it; and no other check can judge it, so its containers go unchecked.",
 		"Fix the YAML or the field at the line named (kubectl apply --dry-run=server -f FILE reports the same problems). Helm templates are recognised by their {{ }} markers and skipped; scan the output of helm template to check what a chart deploys.",
 		[]string{"https://kubernetes.io/docs/concepts/overview/working-with-objects/", "https://yaml.org/spec/1.2.2/"},
-		func(ctx context.Context, r config.Root) ([]config.Result, error) {
+		func(ctx context.Context, r rootfs.Root) ([]config.Result, error) {
 			t, err := c.load(ctx, r)
 			if err != nil {
 				return nil, err
@@ -102,7 +103,7 @@ func parseCheck(c *cache) config.Check {
 // kubernetes-parse's business), and says NotApplicable once when the tree
 // has no workload or none the judgement applies to.
 func perWorkload(c *cache, judge func(m *manifests, w *workload) ([]verdict, error)) runFunc {
-	return func(ctx context.Context, r config.Root) ([]config.Result, error) {
+	return func(ctx context.Context, r rootfs.Root) ([]config.Result, error) {
 		t, err := c.load(ctx, r)
 		if err != nil {
 			return nil, err

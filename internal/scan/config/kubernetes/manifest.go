@@ -15,6 +15,7 @@ import (
 	"github.com/goccy/go-yaml/parser"
 
 	"github.com/secpipe/secpipe/internal/pipeline"
+	"github.com/secpipe/secpipe/internal/rootfs"
 	"github.com/secpipe/secpipe/internal/scan/config"
 )
 
@@ -76,7 +77,7 @@ type source struct {
 
 // readSources reads the YAML files of r that mention apiVersion and kind,
 // in path order, and returns them with a hash of their paths and contents.
-func readSources(ctx context.Context, r config.Root) ([]source, [sha256.Size]byte, error) {
+func readSources(ctx context.Context, r rootfs.Root) ([]source, [sha256.Size]byte, error) {
 	var out []source
 	h := sha256.New()
 	for _, e := range r.Entries() {
@@ -181,7 +182,7 @@ func unparsed(p string, err error) config.Result {
 }
 
 // load reads and parses the manifests of r.
-func load(ctx context.Context, r config.Root) (*tree, error) {
+func load(ctx context.Context, r rootfs.Root) (*tree, error) {
 	srcs, _, err := readSources(ctx, r)
 	if err != nil {
 		return nil, err

@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/secpipe/secpipe/internal/pipeline"
+	"github.com/secpipe/secpipe/internal/rootfs"
 	"github.com/secpipe/secpipe/internal/scan/config"
 )
 
@@ -18,7 +19,7 @@ import (
 // container (the line of its entry), then "note LINE: message".
 func walk(t *testing.T, name, src string) ([]string, error) {
 	t.Helper()
-	r := config.NewMemRoot([]config.Entry{{Path: name, Mode: 0o644, Size: int64(len(src))}}, map[string][]byte{name: []byte(src)})
+	r := rootfs.NewMemRoot([]rootfs.Entry{{Path: name, Mode: 0o644, Size: int64(len(src))}}, map[string][]byte{name: []byte(src)})
 	tr, err := load(context.Background(), r)
 	if err != nil {
 		return nil, err
@@ -123,7 +124,7 @@ func TestParseFailures(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := config.NewMemRoot([]config.Entry{{Path: "m.yaml", Mode: 0o644, Size: int64(len(tt.src))}}, map[string][]byte{"m.yaml": []byte(tt.src)})
+			r := rootfs.NewMemRoot([]rootfs.Entry{{Path: "m.yaml", Mode: 0o644, Size: int64(len(tt.src))}}, map[string][]byte{"m.yaml": []byte(tt.src)})
 			for _, c := range Checks() {
 				rs, err := c.Run(context.Background(), r)
 				if err != nil {
@@ -184,7 +185,7 @@ func TestFieldErrors(t *testing.T) {
 // runCheck runs the check with that ID over one file and returns its error.
 func runCheck(t *testing.T, id, name, src string) error {
 	t.Helper()
-	r := config.NewMemRoot([]config.Entry{{Path: name, Mode: 0o644, Size: int64(len(src))}}, map[string][]byte{name: []byte(src)})
+	r := rootfs.NewMemRoot([]rootfs.Entry{{Path: name, Mode: 0o644, Size: int64(len(src))}}, map[string][]byte{name: []byte(src)})
 	for _, c := range Checks() {
 		if c.ID == id {
 			_, err := c.Run(context.Background(), r)

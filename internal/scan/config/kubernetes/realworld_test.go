@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/secpipe/secpipe/internal/rootfs"
 	"github.com/secpipe/secpipe/internal/scan/config"
 	"github.com/secpipe/secpipe/internal/scan/config/configtest"
 )
@@ -44,7 +45,7 @@ func TestRealWorld(t *testing.T) {
 	for _, tt := range tests {
 		for _, crlf := range []bool{false, true} {
 			t.Run(fmt.Sprintf("%s/crlf=%v", tt.fixture, crlf), func(t *testing.T) {
-				var r config.Root = configtest.LoadRoot(t, filepath.Join("testdata", tt.fixture))
+				var r rootfs.Root = configtest.LoadRoot(t, filepath.Join("testdata", tt.fixture))
 				if crlf {
 					r = withCRLF(t, r)
 				}
@@ -58,9 +59,9 @@ func TestRealWorld(t *testing.T) {
 }
 
 // withCRLF returns a copy of r whose YAML files end lines with CRLF.
-func withCRLF(t *testing.T, r config.Root) config.Root {
+func withCRLF(t *testing.T, r rootfs.Root) rootfs.Root {
 	t.Helper()
-	var entries []config.Entry
+	var entries []rootfs.Entry
 	contents := map[string][]byte{}
 	for _, e := range r.Entries() {
 		if e.Mode.IsRegular() {
@@ -73,7 +74,7 @@ func withCRLF(t *testing.T, r config.Root) config.Root {
 		}
 		entries = append(entries, e)
 	}
-	return config.NewMemRoot(entries, contents)
+	return rootfs.NewMemRoot(entries, contents)
 }
 
 // TestMessagesRedact: literal secrets in manifests appear only redacted.
@@ -81,7 +82,7 @@ func TestMessagesRedact(t *testing.T) {
 	const secret = "s3cr3t-Passw0rd-value"
 	src := "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: a\n    image: x:1\n    env:\n" +
 		"    - {name: API_TOKEN, value: " + secret + "}\n    - {name: DSN, value: 'postgres://u:" + secret + "@db/x'}\n"
-	r := config.NewMemRoot([]config.Entry{{Path: "p.yaml", Mode: 0o644, Size: int64(len(src))}}, map[string][]byte{"p.yaml": []byte(src)})
+	r := rootfs.NewMemRoot([]rootfs.Entry{{Path: "p.yaml", Mode: 0o644, Size: int64(len(src))}}, map[string][]byte{"p.yaml": []byte(src)})
 	fails := 0
 	for _, c := range Checks() {
 		rs, err := c.Run(context.Background(), r)
@@ -106,7 +107,7 @@ func TestMessagesRedact(t *testing.T) {
 // manifests.
 func TestNoManifest(t *testing.T) {
 	src := "name: ci\non: [push]\njobs: {}\n"
-	r := config.NewMemRoot([]config.Entry{{Path: ".github/workflows/ci.yml", Mode: 0o644, Size: int64(len(src))}},
+	r := rootfs.NewMemRoot([]rootfs.Entry{{Path: ".github/workflows/ci.yml", Mode: 0o644, Size: int64(len(src))}},
 		map[string][]byte{".github/workflows/ci.yml": []byte(src)})
 	for _, c := range Checks() {
 		rs, err := c.Run(context.Background(), r)

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"strings"
 
+	"github.com/secpipe/secpipe/internal/rootfs"
 	"github.com/secpipe/secpipe/internal/scan/config"
 )
 
@@ -25,7 +26,7 @@ type server struct {
 // loadServer parses the SSH server configuration of r. It returns nil
 // (and no error) when r holds no SSH server: no sshd_config, no sshd
 // binary and no installed openssh-server package.
-func loadServer(r config.Root) (*server, error) {
+func loadServer(r rootfs.Root) (*server, error) {
 	cfg, err := loadSSHD(r)
 	if err != nil {
 		return nil, err
@@ -34,7 +35,7 @@ func loadServer(r config.Root) (*server, error) {
 		return &server{cfg: cfg}, nil
 	}
 	for _, b := range [...]string{"usr/sbin/sshd", "sbin/sshd"} {
-		if config.Exists(r, b) {
+		if rootfs.Exists(r, b) {
 			return &server{cfg: cfg, source: b + " present"}, nil
 		}
 	}

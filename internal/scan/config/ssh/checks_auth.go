@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/secpipe/secpipe/internal/pipeline"
+	"github.com/secpipe/secpipe/internal/rootfs"
 	"github.com/secpipe/secpipe/internal/scan/config"
 )
 
@@ -75,7 +76,7 @@ func trustChecks() []config.Check {
 		"Set PermitUserEnvironment no (the default).",
 		[]string{cis("Ensure sshd PermitUserEnvironment is disabled")})
 	userEnv.Run = runSettings(setting{name: "PermitUserEnvironment", def: "no",
-		judge: func(_ config.Root, args []string) string {
+		judge: func(_ rootfs.Root, args []string) string {
 			if strings.EqualFold(args[0], "no") {
 				return ""
 			}
@@ -102,7 +103,7 @@ func trustChecks() []config.Check {
 
 // passwordResults judges PasswordAuthentication and, when PAM is in use,
 // keyboard-interactive authentication, which asks PAM for the password.
-func passwordResults(r config.Root, srv *server) []config.Result {
+func passwordResults(r rootfs.Root, srv *server) []config.Result {
 	out := setting{name: "PasswordAuthentication", def: "yes",
 		judge: boolIs("no", "users may log in with a password")}.eval(r, srv)
 	usePAM := "no"

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/secpipe/secpipe/internal/pipeline"
+	"github.com/secpipe/secpipe/internal/rootfs"
 	"github.com/secpipe/secpipe/internal/scan/config"
 )
 
@@ -102,7 +103,7 @@ func limitChecks() []config.Check {
 
 // protocolResults fails every Protocol line that lists version 1, and
 // passes when none does.
-func protocolResults(_ config.Root, srv *server) []config.Result {
+func protocolResults(_ rootfs.Root, srv *server) []config.Result {
 	ds := srv.cfg.all("protocol")
 	if len(ds) == 0 {
 		return []config.Result{{Status: config.Pass, Path: mainConfig,
@@ -126,7 +127,7 @@ func protocolResults(_ config.Root, srv *server) []config.Result {
 
 // tcpForwardingResults judges AllowTcpForwarding, which DisableForwarding
 // yes overrides.
-func tcpForwardingResults(r config.Root, srv *server) []config.Result {
+func tcpForwardingResults(r rootfs.Root, srv *server) []config.Result {
 	if d, ok := srv.cfg.global("disableforwarding"); ok && strings.EqualFold(d.Args[0], "yes") {
 		out := []config.Result{{Status: config.Pass, Path: d.Path, Line: d.Line,
 			Message: fmt.Sprintf("%s yes (%s)", d.Name, d.where())}}
@@ -150,7 +151,7 @@ func tcpForwardingResults(r config.Root, srv *server) []config.Result {
 
 // maxStartups accepts "start:rate:full" (or a single number) with start
 // at most 10, rate at least 30 and full at most 60.
-func maxStartups(_ config.Root, args []string) string {
+func maxStartups(_ rootfs.Root, args []string) string {
 	parts := strings.Split(args[0], ":")
 	var n []int
 	for _, p := range parts {
@@ -176,11 +177,11 @@ func maxStartups(_ config.Root, args []string) string {
 }
 
 // bannerFile accepts a Banner naming a file present in the root.
-func bannerFile(r config.Root, args []string) string {
+func bannerFile(r rootfs.Root, args []string) string {
 	if strings.EqualFold(args[0], "none") {
 		return "no banner is shown"
 	}
-	if !config.Exists(r, args[0]) {
+	if !rootfs.Exists(r, args[0]) {
 		return "the banner file is absent from the image"
 	}
 	return ""

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/secpipe/secpipe/internal/pipeline"
+	"github.com/secpipe/secpipe/internal/rootfs"
 	"github.com/secpipe/secpipe/internal/scan/config"
 )
 
@@ -57,7 +58,7 @@ func cryptoChecks() []config.Check {
 
 // algorithms judges an algorithm-list keyword by the list it yields.
 func algorithms(name, def string, weak func(string) bool) setting {
-	return setting{name: name, def: def, defName: "list", judge: func(_ config.Root, args []string) string {
+	return setting{name: name, def: def, defName: "list", judge: func(_ rootfs.Root, args []string) string {
 		var bad []string
 		for _, a := range effectiveList(def, strings.Join(args, ",")) {
 			if weak(strings.ToLower(a)) {

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/secpipe/secpipe/internal/pipeline"
+	"github.com/secpipe/secpipe/internal/rootfs"
 	"github.com/secpipe/secpipe/internal/scan/config"
 )
 
@@ -31,7 +32,7 @@ func fileChecks() []config.Check {
 		"chown root:root /etc/ssh/ssh_host_*_key; chmod 0600 /etc/ssh/ssh_host_*_key",
 		[]string{cis("Ensure permissions on SSH private host key files are configured")})
 	priv.Reads = []string{"etc/ssh/ssh_host_*_key (file metadata)", "HostKey in " + mainConfig, "etc/group"}
-	priv.Run = runWith(func(r config.Root, srv *server) []config.Result {
+	priv.Run = runWith(func(r rootfs.Root, srv *server) []config.Result {
 		return keyPermResults(r, hostKeys(r, srv.cfg, ""), privateKeyMode(r))
 	})
 
@@ -41,27 +42,27 @@ func fileChecks() []config.Check {
 		"chown root:root /etc/ssh/ssh_host_*_key.pub; chmod 0644 /etc/ssh/ssh_host_*_key.pub",
 		[]string{cis("Ensure permissions on SSH public host key files are configured")})
 	pub.Reads = []string{"etc/ssh/ssh_host_*_key.pub (file metadata)", "HostKey in " + mainConfig}
-	pub.Run = runWith(func(r config.Root, srv *server) []config.Result {
+	pub.Run = runWith(func(r rootfs.Root, srv *server) []config.Result {
 		return keyPermResults(r, hostKeys(r, srv.cfg, ".pub"), publicKeyMode)
 	})
 	return []config.Check{cfg, priv, pub}
 }
 
 // statResolved returns the entry p resolves to inside r.
-func statResolved(r config.Root, p string) (config.Entry, bool) {
-	real, err := config.Resolve(r, p)
+func statResolved(r rootfs.Root, p string) (rootfs.Entry, bool) {
+	real, err := rootfs.Resolve(r, p)
 	if err != nil {
-		return config.Entry{}, false
+		return rootfs.Entry{}, false
 	}
 	return r.Lookup(real)
 }
 
-func describeMode(e config.Entry) string {
+func describeMode(e rootfs.Entry) string {
 	return fmt.Sprintf("mode %04o owner %d:%d", e.Mode.Perm(), e.UID, e.GID)
 }
 
 // configPermResults judges sshd_config and each file it includes.
-func configPermResults(r config.Root, srv *server) []config.Result {
+func configPermResults(r rootfs.Root, srv *server) []config.Result {
 	if !srv.cfg.Present {
 		return []config.Result{{Status: config.NotApplicable, Path: mainConfig,
 			Message: mainConfig + " absent (" + srv.source + ")"}}
@@ -85,12 +86,12 @@ func configPermResults(r config.Root, srv *server) []config.Result {
 // hostKeys lists the host key files: HostKey values and the usual
 // etc/ssh/ssh_host_*_key names, with suffix appended (".pub" for the
 // public halves), that exist in r.
-func hostKeys(r config.Root, cfg *sshdConfig, suffix string) []string {
+func hostKeys(r rootfs.Root, cfg *sshdConfig, suffix string) []string {
 	var keys []string
 	for _, d := range cfg.all("hostkey") {
 		keys = append(keys, strings.TrimLeft(d.Args[0], "/")+suffix)
 	}
-	for _, e := range config.Glob(r, "etc/ssh/ssh_host_*_key"+suffix) {
+	for _, e := range rootfs.Glob(r, "etc/ssh/ssh_host_*_key"+suffix) {
 		keys = append(keys, e.Path)
 	}
 	slices.Sort(keys)
@@ -100,7 +101,7 @@ func hostKeys(r config.Root, cfg *sshdConfig, suffix string) []string {
 
 // keyPermResults judges each key's entry with ok, which returns "" or
 // what is wrong.
-func keyPermResults(r config.Root, keys []string, ok func(config.Entry) string) []config.Result {
+func keyPermResults(r rootfs.Root, keys []string, ok func(rootfs.Entry) string) []config.Result {
 	if len(keys) == 0 {
 		return []config.Result{{Status: config.NotApplicable,
 			Message: "no SSH host keys in the image (sshd generates them at first boot)"}}
@@ -120,9 +121,9 @@ func keyPermResults(r config.Root, keys []string, ok func(config.Entry) string) 
 
 // privateKeyMode accepts root-owned keys with mode 0600 or stricter, or
 // 0640 or stricter when the group is ssh_keys.
-func privateKeyMode(r config.Root) func(config.Entry) string {
+func privateKeyMode(r rootfs.Root) func(rootfs.Entry) string {
 	sshKeys, hasGroup := groupID(r, "ssh_keys")
-	return func(e config.Entry) string {
+	return func(e rootfs.Entry) string {
 		perm := e.Mode.Perm()
 		switch {
 		case e.UID != 0:
@@ -137,7 +138,7 @@ func privateKeyMode(r config.Root) func(config.Entry) string {
 }
 
 // publicKeyMode accepts root-owned keys that only root can write.
-func publicKeyMode(e config.Entry) string {
+func publicKeyMode(e rootfs.Entry) string {
 	if e.UID != 0 || e.Mode.Perm()&0o133 != 0 {
 		return "want 0644 or stricter owned by root"
 	}
@@ -145,7 +146,7 @@ func publicKeyMode(e config.Entry) string {
 }
 
 // groupID looks name up in etc/group.
-func groupID(r config.Root, name string) (int, bool) {
+func groupID(r rootfs.Root, name string) (int, bool) {
 	data, err := r.ReadFile("etc/group")
 	if err != nil {
 		return 0, false

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/secpipe/secpipe/internal/rootfs"
 	"github.com/secpipe/secpipe/internal/scan/config"
 )
 
@@ -36,7 +37,7 @@ func matchAllowed(kw string) bool {
 }
 
 // judge returns "" when args are an acceptable value, otherwise why not.
-type judge func(r config.Root, args []string) string
+type judge func(r rootfs.Root, args []string) string
 
 // setting is one sshd keyword held to a rule.
 type setting struct {
@@ -59,7 +60,7 @@ func (s setting) keywords() []string {
 // eval returns the result of the value that applies outside Match blocks
 // (the first one, or the default) and a failure for every Match block
 // that sets an unacceptable value.
-func (s setting) eval(r config.Root, srv *server) []config.Result {
+func (s setting) eval(r rootfs.Root, srv *server) []config.Result {
 	kws := s.keywords()
 	var out []config.Result
 	if d, ok := srv.cfg.global(kws...); ok {
@@ -79,7 +80,7 @@ func (s setting) eval(r config.Root, srv *server) []config.Result {
 }
 
 // result judges one directive.
-func (s setting) result(r config.Root, d directive) config.Result {
+func (s setting) result(r rootfs.Root, d directive) config.Result {
 	value := d.Name + " " + strings.Join(d.Args, " ")
 	res := config.Result{Status: config.Pass, Path: d.Path, Line: d.Line}
 	why := s.judge(r, d.Args)
@@ -99,7 +100,7 @@ func (s setting) result(r config.Root, d directive) config.Result {
 
 // fromDefault judges the compiled-in default when no line sets the
 // keyword; the result points at sshd_config, where the fix belongs.
-func (s setting) fromDefault(r config.Root, srv *server) config.Result {
+func (s setting) fromDefault(r rootfs.Root, srv *server) config.Result {
 	def := s.def
 	if s.defName != "" {
 		def = s.defName
@@ -118,8 +119,8 @@ func (s setting) fromDefault(r config.Root, srv *server) config.Result {
 
 // runWith adapts an evaluation to Check.Run: images without an SSH server
 // get NotApplicable.
-func runWith(eval func(r config.Root, srv *server) []config.Result) func(context.Context, config.Root) ([]config.Result, error) {
-	return func(_ context.Context, r config.Root) ([]config.Result, error) {
+func runWith(eval func(r rootfs.Root, srv *server) []config.Result) func(context.Context, rootfs.Root) ([]config.Result, error) {
+	return func(_ context.Context, r rootfs.Root) ([]config.Result, error) {
 		srv, err := loadServer(r)
 		if err != nil {
 			return nil, err
@@ -132,8 +133,8 @@ func runWith(eval func(r config.Root, srv *server) []config.Result) func(context
 }
 
 // runSettings evaluates each setting and joins the results.
-func runSettings(ss ...setting) func(context.Context, config.Root) ([]config.Result, error) {
-	return runWith(func(r config.Root, srv *server) []config.Result {
+func runSettings(ss ...setting) func(context.Context, rootfs.Root) ([]config.Result, error) {
+	return runWith(func(r rootfs.Root, srv *server) []config.Result {
 		var out []config.Result
 		for _, s := range ss {
 			out = append(out, s.eval(r, srv)...)
@@ -145,7 +146,7 @@ func runSettings(ss ...setting) func(context.Context, config.Root) ([]config.Res
 // boolIs accepts only want ("yes" or "no", any case); other valid values
 // fail with bad, invalid ones because sshd would refuse them.
 func boolIs(want, bad string) judge {
-	return func(_ config.Root, args []string) string {
+	return func(_ rootfs.Root, args []string) string {
 		v := strings.ToLower(args[0])
 		switch {
 		case v == want:
@@ -160,7 +161,7 @@ func boolIs(want, bad string) judge {
 // oneOf accepts the listed values (case-insensitively); bad maps each
 // known unacceptable value to its explanation.
 func oneOf(ok []string, bad map[string]string) judge {
-	return func(_ config.Root, args []string) string {
+	return func(_ rootfs.Root, args []string) string {
 		v := strings.ToLower(args[0])
 		for _, o := range ok {
 			if v == o {
@@ -176,7 +177,7 @@ func oneOf(ok []string, bad map[string]string) judge {
 
 // intBetween accepts integers in [lo, hi].
 func intBetween(lo, hi int) judge {
-	return func(_ config.Root, args []string) string {
+	return func(_ rootfs.Root, args []string) string {
 		n, err := strconv.Atoi(args[0])
 		if err != nil {
 			return "not a number: sshd refuses to start"
@@ -191,7 +192,7 @@ func intBetween(lo, hi int) judge {
 // secondsBetween accepts sshd time values ("90", "1m30s") in [lo, hi]
 // seconds.
 func secondsBetween(lo, hi int) judge {
-	return func(_ config.Root, args []string) string {
+	return func(_ rootfs.Root, args []string) string {
 		n, err := parseSSHTime(args[0])
 		if err != nil {
 			return err.Error()

@@ -8,7 +8,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/secpipe/secpipe/internal/scan/config"
+	"github.com/secpipe/secpipe/internal/rootfs"
 )
 
 // mainConfig is the file sshd reads first; relative Include paths are
@@ -110,7 +110,7 @@ func (c *sshdConfig) all(kw string) []directive {
 // loadSSHD reads etc/ssh/sshd_config and its includes from r. A missing
 // main file yields a config with Present false; missing includes are
 // skipped, as sshd skips an Include that matches nothing.
-func loadSSHD(r config.Root) (*sshdConfig, error) {
+func loadSSHD(r rootfs.Root) (*sshdConfig, error) {
 	c := &sshdConfig{}
 	data, err := r.ReadFile(mainConfig)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -134,7 +134,7 @@ type scope struct {
 }
 
 type parser struct {
-	r      config.Root
+	r      rootfs.Root
 	c      *sshdConfig
 	blocks int
 }
@@ -212,7 +212,7 @@ func (p *parser) include(pat, from string, line int, sc scope, depth int) error 
 // globRoot expands pattern against r. The directory part is resolved
 // through symlinks when it holds no wildcard, so that a linked
 // sshd_config.d still lists its files.
-func globRoot(r config.Root, pattern string) []string {
+func globRoot(r rootfs.Root, pattern string) []string {
 	dir, base := path.Split(pattern)
 	dir = strings.TrimSuffix(dir, "/")
 	if !hasMeta(pattern) {
@@ -220,17 +220,17 @@ func globRoot(r config.Root, pattern string) []string {
 	}
 	if hasMeta(dir) {
 		var out []string
-		for _, e := range config.Glob(r, pattern) {
+		for _, e := range rootfs.Glob(r, pattern) {
 			out = append(out, e.Path)
 		}
 		return out
 	}
-	real, err := config.Resolve(r, dir)
+	real, err := rootfs.Resolve(r, dir)
 	if err != nil {
 		return nil
 	}
 	var out []string
-	for _, e := range config.Dir(r, real) {
+	for _, e := range rootfs.Dir(r, real) {
 		name := path.Base(e.Path)
 		if ok, _ := path.Match(base, name); ok && !strings.HasPrefix(name, ".") {
 			out = append(out, path.Join(dir, name))
@@ -241,8 +241,8 @@ func globRoot(r config.Root, pattern string) []string {
 
 // isRegular reports whether p resolves, through symlinks inside r, to a
 // regular file.
-func isRegular(r config.Root, p string) bool {
-	real, err := config.Resolve(r, p)
+func isRegular(r rootfs.Root, p string) bool {
+	real, err := rootfs.Resolve(r, p)
 	if err != nil {
 		return false
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/secpipe/secpipe/internal/pipeline"
+	"github.com/secpipe/secpipe/internal/rootfs"
 	"github.com/secpipe/secpipe/internal/scan/config"
 )
 
@@ -27,7 +28,7 @@ func ctrlAltDelCheck() config.Check {
 	}
 }
 
-func runCtrlAltDel(_ context.Context, r config.Root) ([]config.Result, error) {
+func runCtrlAltDel(_ context.Context, r rootfs.Root) ([]config.Result, error) {
 	switch initSystem(r) {
 	case "systemd":
 		if masked(r, "ctrl-alt-del.target") {
@@ -56,9 +57,9 @@ func runCtrlAltDel(_ context.Context, r config.Root) ([]config.Result, error) {
 }
 
 // unitPath returns where unit is defined, for a result's path.
-func unitPath(r config.Root, unit string) string {
+func unitPath(r rootfs.Root, unit string) string {
 	for _, d := range unitDirs {
-		if config.Exists(r, d+"/"+unit) {
+		if rootfs.Exists(r, d+"/"+unit) {
 			return d + "/" + unit
 		}
 	}
@@ -86,12 +87,12 @@ func coreDumpsCheck() config.Check {
 	}
 }
 
-func runCoreDumps(_ context.Context, r config.Root) ([]config.Result, error) {
+func runCoreDumps(_ context.Context, r rootfs.Root) ([]config.Result, error) {
 	if !bootable(r) {
 		return notApplicable(containerNote + " (its kernel's core_pattern and the runtime's limits)"), nil
 	}
 	var out []config.Result
-	if config.Exists(r, "etc/security/limits.conf") {
+	if rootfs.Exists(r, "etc/security/limits.conf") {
 		res, err := coreLimit(r)
 		if err != nil {
 			return nil, err
@@ -112,9 +113,9 @@ func runCoreDumps(_ context.Context, r config.Root) ([]config.Result, error) {
 }
 
 // coreLimit looks for "* hard core 0" in limits.conf and limits.d.
-func coreLimit(r config.Root) (config.Result, error) {
+func coreLimit(r rootfs.Root) (config.Result, error) {
 	files := []string{"etc/security/limits.conf"}
-	for _, e := range config.Dir(r, "etc/security/limits.d") {
+	for _, e := range rootfs.Dir(r, "etc/security/limits.d") {
 		if strings.HasSuffix(e.Path, ".conf") {
 			files = append(files, e.Path)
 		}
@@ -136,7 +137,7 @@ func coreLimit(r config.Root) (config.Result, error) {
 }
 
 // coredumpStorage judges systemd-coredump's Storage= and ProcessSizeMax=.
-func coredumpStorage(r config.Root) (config.Result, error) {
+func coredumpStorage(r rootfs.Root) (config.Result, error) {
 	s, err := systemdConfig(r, "coredump.conf")
 	if err != nil {
 		return config.Result{}, err
@@ -167,7 +168,7 @@ type provider struct {
 }
 
 // findProvider returns the first provider r has, as a passing result.
-func findProvider(r config.Root, inv *inventory, ps []provider) (config.Result, bool) {
+func findProvider(r rootfs.Root, inv *inventory, ps []provider) (config.Result, bool) {
 	for _, p := range ps {
 		var res config.Result
 		if pkgs := inv.find(p.packages...); len(pkgs) > 0 {
@@ -210,7 +211,7 @@ var timeDaemons = []provider{
 	{name: "ntpd", packages: []string{"ntp", "ntpsec", "openntpd"}, programs: []string{"ntpd"}, units: []string{"ntp.service", "ntpsec.service", "ntpd.service", "openntpd.service"}},
 }
 
-func runTimeSync(_ context.Context, r config.Root) ([]config.Result, error) {
+func runTimeSync(_ context.Context, r rootfs.Root) ([]config.Result, error) {
 	if !bootable(r) {
 		return notApplicable(containerNote), nil
 	}
@@ -221,8 +222,8 @@ func runTimeSync(_ context.Context, r config.Root) ([]config.Result, error) {
 	if res, ok := findProvider(r, inv, timeDaemons); ok {
 		return []config.Result{res}, nil
 	}
-	for _, lvl := range config.Dir(r, "etc/runlevels") {
-		if config.Exists(r, lvl.Path+"/ntpd") {
+	for _, lvl := range rootfs.Dir(r, "etc/runlevels") {
+		if rootfs.Exists(r, lvl.Path+"/ntpd") {
 			return []config.Result{{Status: config.Pass, Path: lvl.Path + "/ntpd", Message: "busybox ntpd is started by OpenRC"}}, nil
 		}
 	}
@@ -247,7 +248,7 @@ func fileIntegrityCheck() config.Check {
 	}
 }
 
-func runFileIntegrity(_ context.Context, r config.Root) ([]config.Result, error) {
+func runFileIntegrity(_ context.Context, r rootfs.Root) ([]config.Result, error) {
 	if !bootable(r) {
 		return notApplicable(containerNote), nil
 	}
@@ -281,7 +282,7 @@ func firewallCheck() config.Check {
 	}
 }
 
-func runFirewall(_ context.Context, r config.Root) ([]config.Result, error) {
+func runFirewall(_ context.Context, r rootfs.Root) ([]config.Result, error) {
 	if !bootable(r) {
 		return notApplicable(containerNote), nil
 	}
@@ -306,7 +307,7 @@ func runFirewall(_ context.Context, r config.Root) ([]config.Result, error) {
 		{"etc/iptables/rules.v4", "netfilter-persistent.service", "iptables"},
 		{"etc/sysconfig/iptables", "iptables.service", "iptables"},
 	} {
-		if !config.Exists(r, fw.config) {
+		if !rootfs.Exists(r, fw.config) {
 			continue
 		}
 		starts, err := enabledAt(r, services{units: []string{fw.unit}, scripts: []string{fw.script}})
@@ -322,7 +323,7 @@ func runFirewall(_ context.Context, r config.Root) ([]config.Result, error) {
 }
 
 // ufwEnabled reads ENABLED= from etc/ufw/ufw.conf.
-func ufwEnabled(r config.Root) (config.Result, bool, error) {
+func ufwEnabled(r rootfs.Root) (config.Result, bool, error) {
 	data, ok, err := readOptional(r, "etc/ufw/ufw.conf")
 	if err != nil || !ok {
 		return config.Result{}, false, err

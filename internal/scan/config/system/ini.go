@@ -8,7 +8,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/secpipe/secpipe/internal/scan/config"
+	"github.com/secpipe/secpipe/internal/rootfs"
 )
 
 // setting is one "Key=Value" line of an INI-style file: a systemd unit or
@@ -47,7 +47,7 @@ func parseINI(data []byte) []setting {
 
 // readINI reads and parses p, stamping each setting with p; a missing
 // file yields nothing.
-func readINI(r config.Root, p string) ([]setting, bool, error) {
+func readINI(r rootfs.Root, p string) ([]setting, bool, error) {
 	data, err := r.ReadFile(p)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
@@ -68,17 +68,17 @@ func readINI(r config.Root, p string) ([]setting, bool, error) {
 // and etc, ordered by file name, a name in etc hiding the same name
 // elsewhere. Later settings override earlier ones; see systemd.conf(5)
 // for the order.
-func systemdConfig(r config.Root, name string) ([]setting, error) {
+func systemdConfig(r rootfs.Root, name string) ([]setting, error) {
 	var files []string
 	for _, p := range []string{"etc/systemd/" + name, "usr/lib/systemd/" + name} {
-		if config.Exists(r, p) {
+		if rootfs.Exists(r, p) {
 			files = append(files, p)
 			break
 		}
 	}
 	dropins := map[string]string{}
 	for _, dir := range []string{"usr/lib/systemd/", "lib/systemd/", "usr/local/lib/systemd/", "run/systemd/", "etc/systemd/"} {
-		for _, e := range config.Dir(r, dir+name+".d") {
+		for _, e := range rootfs.Dir(r, dir+name+".d") {
 			if strings.HasSuffix(e.Path, ".conf") {
 				dropins[path.Base(e.Path)] = e.Path
 			}

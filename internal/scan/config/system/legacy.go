@@ -6,6 +6,7 @@ import (
 	"path"
 
 	"github.com/secpipe/secpipe/internal/pipeline"
+	"github.com/secpipe/secpipe/internal/rootfs"
 	"github.com/secpipe/secpipe/internal/scan/config"
 )
 
@@ -37,14 +38,14 @@ func (l legacy) check() config.Check {
 	return config.Check{
 		ID: l.id, Title: l.title, Group: Group, Severity: l.severity, Target: config.TargetRootFS,
 		Reads: reads, Rationale: rationale, Remediation: l.remediation, References: l.refs,
-		Run: func(_ context.Context, r config.Root) ([]config.Result, error) { return runLegacy(r, l) },
+		Run: func(_ context.Context, r rootfs.Root) ([]config.Result, error) { return runLegacy(r, l) },
 	}
 }
 
 // runLegacy fails once for each package installed, each program present
 // where no package says so (rpm roots, copied binaries) and each place the
 // service is started at boot.
-func runLegacy(r config.Root, l legacy) ([]config.Result, error) {
+func runLegacy(r rootfs.Root, l legacy) ([]config.Result, error) {
 	inv, err := loadInventory(r)
 	if err != nil {
 		return nil, err
@@ -91,10 +92,10 @@ func (l legacy) bootNote(starts []startRef) string {
 // programs returns the paths among names (expanded by inDirs) that are
 // programs of their own; busybox applets are links every Alpine root has
 // and do not count.
-func programs(r config.Root, names []string) []string {
+func programs(r rootfs.Root, names []string) []string {
 	var out []string
 	for _, p := range inDirs(names...) {
-		real, err := config.Resolve(r, p)
+		real, err := rootfs.Resolve(r, p)
 		if err != nil || path.Base(real) == "busybox" {
 			continue
 		}

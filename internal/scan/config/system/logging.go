@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/secpipe/secpipe/internal/pipeline"
+	"github.com/secpipe/secpipe/internal/rootfs"
 	"github.com/secpipe/secpipe/internal/scan/config"
 )
 
@@ -17,7 +18,7 @@ import (
 const containerNote = "no init system or kernel: a container image, where the host provides this"
 
 // readOptional reads p, reporting ok=false when it does not exist.
-func readOptional(r config.Root, p string) (data []byte, ok bool, err error) {
+func readOptional(r rootfs.Root, p string) (data []byte, ok bool, err error) {
 	data, err = r.ReadFile(p)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
@@ -58,7 +59,7 @@ func auditdCheck() config.Check {
 	}
 }
 
-func runAuditd(_ context.Context, r config.Root) ([]config.Result, error) {
+func runAuditd(_ context.Context, r rootfs.Root) ([]config.Result, error) {
 	if !bootable(r) {
 		return notApplicable(containerNote), nil
 	}
@@ -72,7 +73,7 @@ func runAuditd(_ context.Context, r config.Root) ([]config.Result, error) {
 		return []config.Result{missing(inv, "sbin/auditd", "auditd is not installed: the kernel's audit events are not recorded")}, nil
 	}
 	files := []string{"etc/audit/audit.rules"}
-	for _, e := range config.Dir(r, "etc/audit/rules.d") {
+	for _, e := range rootfs.Dir(r, "etc/audit/rules.d") {
 		if strings.HasSuffix(e.Path, ".rules") {
 			files = append(files, e.Path)
 		}
@@ -141,7 +142,7 @@ func loggingCheck() config.Check {
 	}
 }
 
-func runLogging(_ context.Context, r config.Root) ([]config.Result, error) {
+func runLogging(_ context.Context, r rootfs.Root) ([]config.Result, error) {
 	if !bootable(r) {
 		return notApplicable(containerNote), nil
 	}
@@ -157,8 +158,8 @@ func runLogging(_ context.Context, r config.Root) ([]config.Result, error) {
 			return []config.Result{{Status: config.Pass, Path: progs[0], Message: progs[0] + " writes the system log to disk"}}, nil
 		}
 	}
-	for _, lvl := range config.Dir(r, "etc/runlevels") {
-		if config.Exists(r, lvl.Path+"/syslog") {
+	for _, lvl := range rootfs.Dir(r, "etc/runlevels") {
+		if rootfs.Exists(r, lvl.Path+"/syslog") {
 			return []config.Result{{Status: config.Pass, Path: lvl.Path + "/syslog", Message: "busybox syslogd is started by OpenRC"}}, nil
 		}
 	}
@@ -178,7 +179,7 @@ var syslogDaemons = []struct{ pkg, program string }{
 
 // journalStorage judges journald's Storage= setting, the only log store of
 // a systemd root without a syslog daemon.
-func journalStorage(r config.Root) (config.Result, error) {
+func journalStorage(r rootfs.Root) (config.Result, error) {
 	settings, err := systemdConfig(r, "journald.conf")
 	if err != nil {
 		return config.Result{}, err
@@ -197,7 +198,7 @@ func journalStorage(r config.Root) (config.Result, error) {
 	switch {
 	case s.Value == "persistent":
 		res.Status, res.Message = config.Pass, "journald "+where+" keeps the journal on disk"
-	case s.Value == "auto" && config.Exists(r, "var/log/journal"):
+	case s.Value == "auto" && rootfs.Exists(r, "var/log/journal"):
 		res.Status, res.Message = config.Pass, "journald "+where+" keeps the journal in var/log/journal"
 	case s.Value == "auto":
 		res.Message = "journald " + where + " without var/log/journal keeps logs in memory only, and no syslog daemon is installed"
@@ -224,7 +225,7 @@ func logrotateCheck() config.Check {
 	}
 }
 
-func runLogrotate(_ context.Context, r config.Root) ([]config.Result, error) {
+func runLogrotate(_ context.Context, r rootfs.Root) ([]config.Result, error) {
 	inv, err := loadInventory(r)
 	if err != nil {
 		return nil, err
@@ -242,7 +243,7 @@ func runLogrotate(_ context.Context, r config.Root) ([]config.Result, error) {
 	if p := inv.find("logrotate"); len(p) > 0 {
 		return []config.Result{p[0].result(config.Pass, p[0].String()+" rotates the files "+daemon+" writes")}, nil
 	}
-	if progs := programs(r, []string{"logrotate"}); len(progs) > 0 && config.Exists(r, "etc/logrotate.conf") {
+	if progs := programs(r, []string{"logrotate"}); len(progs) > 0 && rootfs.Exists(r, "etc/logrotate.conf") {
 		return []config.Result{{Status: config.Pass, Path: "etc/logrotate.conf", Message: "logrotate rotates the files " + daemon + " writes"}}, nil
 	}
 	return []config.Result{missing(inv, "etc/logrotate.conf", daemon+" is installed but logrotate is not: its log files grow without bound")}, nil
@@ -270,12 +271,12 @@ func rsyslogModeCheck() config.Check {
 	}
 }
 
-func runRsyslogMode(_ context.Context, r config.Root) ([]config.Result, error) {
+func runRsyslogMode(_ context.Context, r rootfs.Root) ([]config.Result, error) {
 	files := []string{"etc/rsyslog.conf"}
-	if !config.Exists(r, files[0]) {
+	if !rootfs.Exists(r, files[0]) {
 		return notApplicable("rsyslog is not configured (no etc/rsyslog.conf)"), nil
 	}
-	for _, e := range config.Dir(r, "etc/rsyslog.d") {
+	for _, e := range rootfs.Dir(r, "etc/rsyslog.d") {
 		if strings.HasSuffix(e.Path, ".conf") {
 			files = append(files, e.Path)
 		}

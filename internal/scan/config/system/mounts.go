@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/secpipe/secpipe/internal/pipeline"
+	"github.com/secpipe/secpipe/internal/rootfs"
 	"github.com/secpipe/secpipe/internal/scan/config"
 )
 
@@ -70,7 +71,7 @@ type fstab struct {
 	configured bool
 }
 
-func loadFstab(r config.Root) (fstab, error) {
+func loadFstab(r rootfs.Root) (fstab, error) {
 	data, _, err := readOptional(r, "etc/fstab")
 	if err != nil {
 		return fstab{}, err
@@ -116,7 +117,7 @@ func judgeOptions(what, p string, line int, opts []string) config.Result {
 	return config.Result{Status: config.Pass, Path: p, Line: line, Message: fmt.Sprintf("%s is mounted %s", what, strings.Join(hardening, ","))}
 }
 
-func mountCheck(id, dir string, run func(r config.Root, t fstab) ([]config.Result, error), rationale string) config.Check {
+func mountCheck(id, dir string, run func(r rootfs.Root, t fstab) ([]config.Result, error), rationale string) config.Check {
 	return config.Check{
 		ID:       id,
 		Title:    fmt.Sprintf("%s is mounted nodev,nosuid,noexec", dir),
@@ -130,7 +131,7 @@ func mountCheck(id, dir string, run func(r config.Root, t fstab) ([]config.Resul
 		Remediation: fmt.Sprintf("Add nodev,nosuid,noexec to the options of %s in /etc/fstab "+
 			"(e.g. \"tmpfs %s tmpfs defaults,nodev,nosuid,noexec 0 0\") or to Options= of its systemd mount unit.", dir, dir),
 		References: []string{"CIS Distribution Independent Linux Benchmark: Configure Filesystem Partitions", "fstab(5)", "mount(8)", "systemd.mount(5)"},
-		Run: func(_ context.Context, r config.Root) ([]config.Result, error) {
+		Run: func(_ context.Context, r rootfs.Root) ([]config.Result, error) {
 			t, err := loadFstab(r)
 			if err != nil {
 				return nil, err
@@ -146,7 +147,7 @@ func tmpMountCheck() config.Check {
 			"cannot be run directly or gain privileges, and nodev stops device files planted there.")
 }
 
-func runTmpMount(r config.Root, t fstab) ([]config.Result, error) {
+func runTmpMount(r rootfs.Root, t fstab) ([]config.Result, error) {
 	if m, ok := t.find("/tmp"); ok {
 		return []config.Result{judgeOptions("/tmp", "etc/fstab", m.Line, m.Options)}, nil
 	}
@@ -162,7 +163,7 @@ func runTmpMount(r config.Root, t fstab) ([]config.Result, error) {
 
 // mountUnit judges a systemd mount unit for dir when it is enabled (linked
 // from a .wants directory) and not masked; ok is false when it is not.
-func mountUnit(r config.Root, unit, dir string) ([]config.Result, bool, error) {
+func mountUnit(r rootfs.Root, unit, dir string) ([]config.Result, bool, error) {
 	if !hasSystemd(r) || masked(r, unit) || len(systemdStarts(r, []string{unit})) == 0 {
 		return nil, false, nil
 	}
@@ -191,7 +192,7 @@ func devShmMountCheck() config.Check {
 			"run programs. systemd mounts it nosuid,nodev but not noexec unless etc/fstab says otherwise.")
 }
 
-func runDevShm(r config.Root, t fstab) ([]config.Result, error) {
+func runDevShm(r rootfs.Root, t fstab) ([]config.Result, error) {
 	if m, ok := t.find("/dev/shm"); ok {
 		return []config.Result{judgeOptions("/dev/shm", "etc/fstab", m.Line, m.Options)}, nil
 	}
@@ -208,7 +209,7 @@ func varTmpMountCheck() config.Check {
 			"the same nodev,nosuid,noexec (a bind mount of /tmp inherits /tmp's).")
 }
 
-func runVarTmp(r config.Root, t fstab) ([]config.Result, error) {
+func runVarTmp(r rootfs.Root, t fstab) ([]config.Result, error) {
 	m, ok := t.find("/var/tmp")
 	if ok && m.has("bind") {
 		if src, ok := t.find(strings.TrimSuffix(m.Spec, "/")); ok {

@@ -7,6 +7,7 @@ import (
 	"path"
 	"strings"
 
+	"github.com/secpipe/secpipe/internal/rootfs"
 	"github.com/secpipe/secpipe/internal/scan/config"
 )
 
@@ -41,12 +42,12 @@ type inventory struct {
 
 // loadInventory reads the dpkg and apk databases of r. A database that
 // cannot be parsed is an error naming the file and line.
-func loadInventory(r config.Root) (*inventory, error) {
+func loadInventory(r rootfs.Root) (*inventory, error) {
 	inv := &inventory{pkgs: map[string]installed{}}
 	if err := inv.read(r, dpkgStatus, parseDpkgStatus); err != nil {
 		return nil, err
 	}
-	for _, e := range config.Dir(r, dpkgStatusD) {
+	for _, e := range rootfs.Dir(r, dpkgStatusD) {
 		if e.Mode.IsRegular() && !strings.HasSuffix(e.Path, ".md5sums") {
 			if err := inv.read(r, e.Path, parseDpkgStatus); err != nil {
 				return nil, err
@@ -57,16 +58,16 @@ func loadInventory(r config.Root) (*inventory, error) {
 		return nil, err
 	}
 	for _, p := range rpmDatabases {
-		if config.Exists(r, p) {
+		if rootfs.Exists(r, p) {
 			inv.dbs = append(inv.dbs, p)
 			break
 		}
 	}
-	inv.osRelease = config.Exists(r, "etc/os-release") || config.Exists(r, "usr/lib/os-release")
+	inv.osRelease = rootfs.Exists(r, "etc/os-release") || rootfs.Exists(r, "usr/lib/os-release")
 	return inv, nil
 }
 
-func (inv *inventory) read(r config.Root, p string, parse func([]byte) ([]Package, error)) error {
+func (inv *inventory) read(r rootfs.Root, p string, parse func([]byte) ([]Package, error)) error {
 	data, err := r.ReadFile(p)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
@@ -126,9 +127,9 @@ func (p installed) String() string {
 
 // findFile returns the first of paths that resolves to a regular file,
 // returning the path as given.
-func findFile(r config.Root, paths ...string) (string, bool) {
+func findFile(r rootfs.Root, paths ...string) (string, bool) {
 	for _, p := range paths {
-		real, err := config.Resolve(r, p)
+		real, err := rootfs.Resolve(r, p)
 		if err != nil {
 			continue
 		}

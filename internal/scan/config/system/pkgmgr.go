@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/secpipe/secpipe/internal/pipeline"
+	"github.com/secpipe/secpipe/internal/rootfs"
 	"github.com/secpipe/secpipe/internal/scan/config"
 )
 
@@ -55,7 +56,7 @@ func aptCheck() config.Check {
 	}
 }
 
-func runApt(_ context.Context, r config.Root) ([]config.Result, error) {
+func runApt(_ context.Context, r rootfs.Root) ([]config.Result, error) {
 	if _, ok := r.Lookup("etc/apt"); !ok {
 		return notApplicable("APT is not configured (no etc/apt)"), nil
 	}
@@ -77,9 +78,9 @@ func runApt(_ context.Context, r config.Root) ([]config.Result, error) {
 
 // aptConfFiles lists the files APT reads, in its order: the fragments of
 // apt.conf.d sorted by name, then apt.conf.
-func aptConfFiles(r config.Root) []string {
+func aptConfFiles(r rootfs.Root) []string {
 	var files []string
-	for _, e := range config.Dir(r, "etc/apt/apt.conf.d") {
+	for _, e := range rootfs.Dir(r, "etc/apt/apt.conf.d") {
 		name := path.Base(e.Path)
 		if ext := path.Ext(name); aptPartName.MatchString(name) && (ext == "" || ext == ".conf") {
 			files = append(files, e.Path)
@@ -91,7 +92,7 @@ func aptConfFiles(r config.Root) []string {
 
 // aptConfResults fails each insecure option in force after every file is
 // read (a later "false" undoes an earlier "true").
-func aptConfResults(r config.Root) ([]config.Result, int, error) {
+func aptConfResults(r rootfs.Root) ([]config.Result, int, error) {
 	type found struct {
 		aptOption
 		path string
@@ -135,9 +136,9 @@ func aptConfResults(r config.Root) ([]config.Result, int, error) {
 
 // aptSourceResults fails each repository with an option that turns off
 // signature checking.
-func aptSourceResults(r config.Root) ([]config.Result, int, error) {
+func aptSourceResults(r rootfs.Root) ([]config.Result, int, error) {
 	files := []string{"etc/apt/sources.list"}
-	for _, e := range config.Dir(r, "etc/apt/sources.list.d") {
+	for _, e := range rootfs.Dir(r, "etc/apt/sources.list.d") {
 		if name := path.Base(e.Path); aptPartName.MatchString(name) && (path.Ext(name) == ".list" || path.Ext(name) == ".sources") {
 			files = append(files, e.Path)
 		}
@@ -200,7 +201,7 @@ func apkCheck() config.Check {
 	}
 }
 
-func runApk(_ context.Context, r config.Root) ([]config.Result, error) {
+func runApk(_ context.Context, r rootfs.Root) ([]config.Result, error) {
 	if _, ok := r.Lookup("etc/apk"); !ok {
 		return notApplicable("apk is not configured (no etc/apk)"), nil
 	}
@@ -216,7 +217,7 @@ func runApk(_ context.Context, r config.Root) ([]config.Result, error) {
 		}
 	}
 	keys := 0
-	for _, e := range config.Dir(r, "etc/apk/keys") {
+	for _, e := range rootfs.Dir(r, "etc/apk/keys") {
 		if !e.Mode.IsDir() {
 			keys++
 		}
@@ -249,11 +250,11 @@ func yumCheck() config.Check {
 	}
 }
 
-func runYum(_ context.Context, r config.Root) ([]config.Result, error) {
+func runYum(_ context.Context, r rootfs.Root) ([]config.Result, error) {
 	var out []config.Result
 	seen := map[string]bool{}
 	for _, p := range []string{"etc/dnf/dnf.conf", "etc/yum.conf"} {
-		real, err := config.Resolve(r, p)
+		real, err := rootfs.Resolve(r, p)
 		if err != nil || seen[real] {
 			continue
 		}
@@ -264,7 +265,7 @@ func runYum(_ context.Context, r config.Root) ([]config.Result, error) {
 		}
 		out = append(out, judgeGpgcheck(real, s, "main", true)...)
 	}
-	for _, e := range config.Dir(r, "etc/yum.repos.d") {
+	for _, e := range rootfs.Dir(r, "etc/yum.repos.d") {
 		if !strings.HasSuffix(e.Path, ".repo") {
 			continue
 		}

@@ -7,7 +7,7 @@ import (
 	"path"
 	"strings"
 
-	"github.com/secpipe/secpipe/internal/scan/config"
+	"github.com/secpipe/secpipe/internal/rootfs"
 )
 
 // systemdBinaries mark systemd as the init system.
@@ -17,7 +17,7 @@ var systemdBinaries = []string{"usr/lib/systemd/systemd", "lib/systemd/systemd"}
 var unitDirs = []string{"etc/systemd/system", "run/systemd/system", "usr/lib/systemd/system", "lib/systemd/system"}
 
 // hasSystemd reports whether systemd is installed.
-func hasSystemd(r config.Root) bool {
+func hasSystemd(r rootfs.Root) bool {
 	_, ok := findFile(r, systemdBinaries...)
 	return ok
 }
@@ -26,14 +26,14 @@ func hasSystemd(r config.Root) bool {
 // image whose runtime starts one process). busybox's init counts only with
 // OpenRC beside it, since Alpine's container images carry the applet
 // without booting through it.
-func initSystem(r config.Root) string {
+func initSystem(r rootfs.Root) string {
 	switch {
 	case hasSystemd(r):
 		return "systemd"
 	case fileIn(r, "sbin/openrc", "usr/sbin/openrc", "sbin/openrc-init"):
 		return "openrc"
 	}
-	real, err := config.Resolve(r, "sbin/init")
+	real, err := rootfs.Resolve(r, "sbin/init")
 	if err != nil || path.Base(real) == "busybox" {
 		return ""
 	}
@@ -46,11 +46,11 @@ func initSystem(r config.Root) string {
 // bootable reports whether r is meant to boot a machine (an init system
 // or a kernel), as opposed to a container image: services such as time
 // synchronisation, auditing and firewalls are the host's job there.
-func bootable(r config.Root) bool {
+func bootable(r rootfs.Root) bool {
 	if initSystem(r) != "" {
 		return true
 	}
-	for _, e := range config.Dir(r, "boot") {
+	for _, e := range rootfs.Dir(r, "boot") {
 		if strings.HasPrefix(path.Base(e.Path), "vmlinuz") {
 			return true
 		}
@@ -58,13 +58,13 @@ func bootable(r config.Root) bool {
 	return false
 }
 
-func fileIn(r config.Root, paths ...string) bool {
+func fileIn(r rootfs.Root, paths ...string) bool {
 	_, ok := findFile(r, paths...)
 	return ok
 }
 
 // masked reports whether unit is masked: linked to /dev/null in etc or run.
-func masked(r config.Root, unit string) bool {
+func masked(r rootfs.Root, unit string) bool {
 	for _, d := range unitDirs[:2] {
 		e, ok := r.Lookup(d + "/" + unit)
 		if !ok || e.Mode&fs.ModeSymlink == 0 {
@@ -99,7 +99,7 @@ type startRef struct {
 // enabledAt returns every place r starts any of s at boot: systemd
 // .wants/.requires links of units that are not masked, OpenRC runlevels,
 // SysV S links, inetd.conf lines and xinetd services not disabled.
-func enabledAt(r config.Root, s services) ([]startRef, error) {
+func enabledAt(r rootfs.Root, s services) ([]startRef, error) {
 	out := systemdStarts(r, s.units)
 	out = append(out, scriptStarts(r, s.scripts)...)
 	in, err := inetdStarts(r, s.inetd)
@@ -114,7 +114,7 @@ func enabledAt(r config.Root, s services) ([]startRef, error) {
 	return append(out, x...), nil
 }
 
-func systemdStarts(r config.Root, units []string) []startRef {
+func systemdStarts(r rootfs.Root, units []string) []startRef {
 	if len(units) == 0 {
 		return nil
 	}
@@ -124,11 +124,11 @@ func systemdStarts(r config.Root, units []string) []startRef {
 	}
 	var out []startRef
 	for _, d := range unitDirs {
-		for _, dep := range config.Dir(r, d) {
+		for _, dep := range rootfs.Dir(r, d) {
 			if !dep.Mode.IsDir() || !(strings.HasSuffix(dep.Path, ".wants") || strings.HasSuffix(dep.Path, ".requires")) {
 				continue
 			}
-			for _, e := range config.Dir(r, dep.Path) {
+			for _, e := range rootfs.Dir(r, dep.Path) {
 				if u := path.Base(e.Path); want[u] {
 					out = append(out, startRef{Path: e.Path, What: "systemd unit " + u})
 				}
@@ -138,16 +138,16 @@ func systemdStarts(r config.Root, units []string) []startRef {
 	return out
 }
 
-func scriptStarts(r config.Root, scripts []string) []startRef {
+func scriptStarts(r rootfs.Root, scripts []string) []startRef {
 	var out []startRef
 	for _, s := range scripts {
-		for _, lvl := range config.Dir(r, "etc/runlevels") {
-			if config.Exists(r, lvl.Path+"/"+s) {
+		for _, lvl := range rootfs.Dir(r, "etc/runlevels") {
+			if rootfs.Exists(r, lvl.Path+"/"+s) {
 				out = append(out, startRef{Path: lvl.Path + "/" + s, What: "OpenRC service " + s})
 			}
 		}
 		for _, n := range "2345" {
-			for _, e := range config.Dir(r, "etc/rc"+string(n)+".d") {
+			for _, e := range rootfs.Dir(r, "etc/rc"+string(n)+".d") {
 				b := path.Base(e.Path)
 				if len(b) > 3 && b[0] == 'S' && b[3:] == s {
 					out = append(out, startRef{Path: e.Path, What: "SysV init script " + s})
@@ -160,7 +160,7 @@ func scriptStarts(r config.Root, scripts []string) []startRef {
 
 // inetdStarts finds uncommented etc/inetd.conf lines whose service field
 // (optionally "address:service") is one of names.
-func inetdStarts(r config.Root, names []string) ([]startRef, error) {
+func inetdStarts(r rootfs.Root, names []string) ([]startRef, error) {
 	data, err := r.ReadFile("etc/inetd.conf")
 	if errors.Is(err, fs.ErrNotExist) || len(names) == 0 {
 		return nil, nil
@@ -184,12 +184,12 @@ func inetdStarts(r config.Root, names []string) ([]startRef, error) {
 
 // xinetdStarts finds "service NAME" blocks in etc/xinetd.conf and
 // etc/xinetd.d/* that do not say "disable = yes".
-func xinetdStarts(r config.Root, names []string) ([]startRef, error) {
+func xinetdStarts(r rootfs.Root, names []string) ([]startRef, error) {
 	if len(names) == 0 {
 		return nil, nil
 	}
 	files := []string{"etc/xinetd.conf"}
-	for _, e := range config.Dir(r, "etc/xinetd.d") {
+	for _, e := range rootfs.Dir(r, "etc/xinetd.d") {
 		files = append(files, e.Path)
 	}
 	var out []startRef

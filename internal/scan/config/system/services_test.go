@@ -7,33 +7,32 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-
-	"github.com/secpipe/secpipe/internal/scan/config"
+	"github.com/secpipe/secpipe/internal/rootfs"
 )
 
-func link(p, target string) config.Entry {
-	return config.Entry{Path: p, Mode: fs.ModeSymlink | 0o777, Link: target}
+func link(p, target string) rootfs.Entry {
+	return rootfs.Entry{Path: p, Mode: fs.ModeSymlink | 0o777, Link: target}
 }
 
-func file(p string) config.Entry { return config.Entry{Path: p, Mode: 0o755} }
+func file(p string) rootfs.Entry { return rootfs.Entry{Path: p, Mode: 0o755} }
 
 func TestInitSystem(t *testing.T) {
 	tests := []struct {
 		name     string
-		entries  []config.Entry
+		entries  []rootfs.Entry
 		want     string
 		bootable bool
 	}{
 		{name: "empty", want: ""},
-		{name: "systemd on merged usr", entries: []config.Entry{link("lib", "usr/lib"), file("usr/lib/systemd/systemd")}, want: "systemd", bootable: true},
-		{name: "alpine container: busybox init applet only", entries: []config.Entry{file("bin/busybox"), link("sbin/init", "/bin/busybox")}, want: ""},
-		{name: "alpine with openrc", entries: []config.Entry{file("sbin/openrc"), link("sbin/init", "/bin/busybox"), file("bin/busybox")}, want: "openrc", bootable: true},
-		{name: "sysvinit", entries: []config.Entry{file("sbin/init")}, want: "sysvinit", bootable: true},
-		{name: "kernel only", entries: []config.Entry{file("boot/vmlinuz-6.1.0-18-amd64")}, want: "", bootable: true},
+		{name: "systemd on merged usr", entries: []rootfs.Entry{link("lib", "usr/lib"), file("usr/lib/systemd/systemd")}, want: "systemd", bootable: true},
+		{name: "alpine container: busybox init applet only", entries: []rootfs.Entry{file("bin/busybox"), link("sbin/init", "/bin/busybox")}, want: ""},
+		{name: "alpine with openrc", entries: []rootfs.Entry{file("sbin/openrc"), link("sbin/init", "/bin/busybox"), file("bin/busybox")}, want: "openrc", bootable: true},
+		{name: "sysvinit", entries: []rootfs.Entry{file("sbin/init")}, want: "sysvinit", bootable: true},
+		{name: "kernel only", entries: []rootfs.Entry{file("boot/vmlinuz-6.1.0-18-amd64")}, want: "", bootable: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := config.NewMemRoot(tt.entries, nil)
+			r := rootfs.NewMemRoot(tt.entries, nil)
 			if got := initSystem(r); got != tt.want {
 				t.Errorf("initSystem(%s) = %q, want %q", tt.name, got, tt.want)
 			}
@@ -45,7 +44,7 @@ func TestInitSystem(t *testing.T) {
 }
 
 func TestEnabledAt(t *testing.T) {
-	r := config.NewMemRoot([]config.Entry{
+	r := rootfs.NewMemRoot([]rootfs.Entry{
 		link("etc/systemd/system/multi-user.target.wants/ssh.service", "/usr/lib/systemd/system/ssh.service"),
 		link("etc/systemd/system/sockets.target.wants/telnet.socket", "/usr/lib/systemd/system/telnet.socket"),
 		link("etc/systemd/system/telnet.socket", "/dev/null"),
@@ -77,19 +76,19 @@ func TestEnabledAt(t *testing.T) {
 // which must name the file; an empty root is no error; nothing panics.
 func TestOddInput(t *testing.T) {
 	junk := []byte("\x00\xff{{}\n\"\n/*\n[x\n:::\n" + strings.Repeat("}", 100))
-	var entries []config.Entry
+	var entries []rootfs.Entry
 	contents := map[string][]byte{}
 	for _, p := range []string{dpkgStatus, apkInstalled, "etc/fstab", "etc/apt/apt.conf", "etc/apt/sources.list",
 		"etc/apt/sources.list.d/x.sources", "etc/inetd.conf", "etc/xinetd.d/x", "etc/systemd/journald.conf", "etc/dnf/dnf.conf",
 		"etc/yum.repos.d/x.repo", "etc/audit/audit.rules", "etc/rsyslog.conf", "etc/security/limits.conf", "etc/inittab",
 		"etc/apk/config", "etc/ufw/ufw.conf"} {
-		entries = append(entries, config.Entry{Path: p, Mode: 0o644, Size: int64(len(junk))})
+		entries = append(entries, rootfs.Entry{Path: p, Mode: 0o644, Size: int64(len(junk))})
 		contents[p] = junk
 	}
-	roots := map[string]*config.MemRoot{
-		"empty": config.NewMemRoot(nil, nil),
-		"junk":  config.NewMemRoot(append(entries, file("usr/lib/systemd/systemd"), file("usr/lib/systemd/systemd-coredump")), contents),
-		"loops": config.NewMemRoot([]config.Entry{link("usr/lib/systemd/systemd", "/lib/systemd/systemd"), link("lib", "usr/lib"),
+	roots := map[string]*rootfs.MemRoot{
+		"empty": rootfs.NewMemRoot(nil, nil),
+		"junk":  rootfs.NewMemRoot(append(entries, file("usr/lib/systemd/systemd"), file("usr/lib/systemd/systemd-coredump")), contents),
+		"loops": rootfs.NewMemRoot([]rootfs.Entry{link("usr/lib/systemd/systemd", "/lib/systemd/systemd"), link("lib", "usr/lib"),
 			link("etc/apt", "apt"), link("sbin/init", "init"), link("etc/fstab", "/etc/fstab")}, nil),
 	}
 	for name, r := range roots {

@@ -1,4 +1,4 @@
-package config
+package rootfs
 
 import (
 	"archive/tar"
@@ -16,14 +16,9 @@ import (
 	"github.com/klauspost/compress/zstd"
 )
 
-// Limits of a tarball load. Only the files checks read keep their
-// contents, so memory follows the size of /etc, not of the image.
+// Limits of a tarball load. Only the files a Keep function asks for keep
+// their contents, so memory follows what scanners read, not the image.
 const (
-	// MaxKeptSize is the largest configuration file whose contents a
-	// tarball load keeps.
-	MaxKeptSize = 4 << 20
-	// MaxKeptSourceSize is the largest Dockerfile or YAML file kept.
-	MaxKeptSourceSize = 1 << 20
 	// maxKeptTotal bounds the contents kept from one tarball; past it,
 	// reading a further file fails with "contents not loaded".
 	maxKeptTotal = 256 << 20
@@ -34,10 +29,27 @@ const (
 	maxZstdWindow = 1 << 27
 )
 
+// Keep says whether a tarball or image load keeps the contents of the
+// regular file e (its Path, Mode and Size are set). Contents not kept read
+// as an error; the entry is listed either way. A nil Keep keeps nothing.
+type Keep func(e Entry) bool
+
+// KeepAny keeps a file when any of keeps does; nil functions are skipped.
+func KeepAny(keeps ...Keep) Keep {
+	return func(e Entry) bool {
+		for _, k := range keeps {
+			if k != nil && k(e) {
+				return true
+			}
+		}
+		return false
+	}
+}
+
 // OpenTar loads the root filesystem tarball at file (plain, gzip or zstd,
-// told apart by their first bytes) into memory. Errors name the
-// file and the entry that was wrong.
-func OpenTar(file string) (*MemRoot, error) {
+// told apart by their first bytes) into memory, keeping the contents keep
+// asks for. Errors name the file and the entry that was wrong.
+func OpenTar(file string, keep Keep) (*MemRoot, error) {
 	f, err := os.Open(file)
 	if err != nil {
 		return nil, err
@@ -54,9 +66,9 @@ func OpenTar(file string) (*MemRoot, error) {
 	if compression(magic[:n]) == "" {
 		// A plain tar read straight from the file lets the reader seek
 		// past the contents it does not keep.
-		return loadTar(tar.NewReader(f), "tarball "+file)
+		return loadTar(tar.NewReader(f), "tarball "+file, keep)
 	}
-	return LoadTar(f, file)
+	return LoadTar(f, file, keep)
 }
 
 // LoadTar reads a root filesystem tarball from r in one pass (plain, gzip
@@ -65,15 +77,15 @@ func OpenTar(file string) (*MemRoot, error) {
 // included), owner and symlink target; hard links become regular files
 // sharing their target's contents; "./" prefixes are dropped; whiteout
 // entries (".wh.*"), which only mean something in image layers, are left
-// out. Only the contents of files that checks read are kept: see
-// keepContent. name is used in errors.
-func LoadTar(r io.Reader, name string) (*MemRoot, error) {
-	return loadStream(r, "tarball "+name)
+// out. Only the contents of files keep asks for are kept. name is used in
+// errors.
+func LoadTar(r io.Reader, name string, keep Keep) (*MemRoot, error) {
+	return loadStream(r, "tarball "+name, keep)
 }
 
 // loadStream decompresses r as its first bytes say and loads the tar
 // stream; what names it in errors ("tarball x.tar").
-func loadStream(r io.Reader, what string) (*MemRoot, error) {
+func loadStream(r io.Reader, what string, keep Keep) (*MemRoot, error) {
 	br := bufio.NewReaderSize(r, 256<<10)
 	magic, _ := br.Peek(10)
 	var src io.Reader = br
@@ -95,7 +107,7 @@ func loadStream(r io.Reader, what string) (*MemRoot, error) {
 	case "bzip2", "xz":
 		return nil, fmt.Errorf("%s: %s compression is not supported; decompress it or use gzip or zstd", what, compression(magic))
 	}
-	root, err := loadTar(tar.NewReader(src), what)
+	root, err := loadTar(tar.NewReader(src), what, keep)
 	if err != nil {
 		return nil, err
 	}
@@ -128,6 +140,7 @@ func compression(b []byte) string {
 // tarLoader gathers the entries and kept contents of one tarball.
 type tarLoader struct {
 	what     string // "tarball x.tar", for errors
+	want     Keep
 	entries  []Entry
 	last     map[string]int // path → index of its latest entry
 	contents map[string][]byte
@@ -138,8 +151,11 @@ type tarLoader struct {
 	pending map[string][]int
 }
 
-func loadTar(tr *tar.Reader, what string) (*MemRoot, error) {
-	l := &tarLoader{what: what, last: map[string]int{}, contents: map[string][]byte{}, pending: map[string][]int{}}
+func loadTar(tr *tar.Reader, what string, keep Keep) (*MemRoot, error) {
+	if keep == nil {
+		keep = func(Entry) bool { return false }
+	}
+	l := &tarLoader{what: what, want: keep, last: map[string]int{}, contents: map[string][]byte{}, pending: map[string][]int{}}
 	prev := ""
 	for {
 		hdr, err := tr.Next()
@@ -191,7 +207,7 @@ func (l *tarLoader) add(hdr *tar.Header, tr io.Reader) error {
 		return nil
 	case e.Mode.IsRegular():
 		e.Size = hdr.Size
-		if err := l.keep(p, hdr.Size, tr); err != nil {
+		if err := l.keep(e, tr); err != nil {
 			return err
 		}
 		l.resolvePending(e)
@@ -207,11 +223,15 @@ func (l *tarLoader) append(e Entry) {
 	l.entries = append(l.entries, e)
 }
 
-// keep reads the contents of the file at p when a check may read it.
-func (l *tarLoader) keep(p string, size int64, tr io.Reader) error {
-	want := keepContent(p, size)
+// keep reads the contents of the regular file e when a scanner may read
+// it under its own name or a hard link's.
+func (l *tarLoader) keep(e Entry, tr io.Reader) error {
+	p, size := e.Path, e.Size
+	want := l.want(e)
 	for _, i := range l.pending[p] {
-		want = want || keepContent(l.entries[i].Path, size)
+		link := e
+		link.Path = l.entries[i].Path
+		want = want || l.want(link)
 	}
 	if !want || size < 0 || l.kept+size > maxKeptTotal {
 		return nil
@@ -295,75 +315,4 @@ func tarMode(hdr *tar.Header) fs.FileMode {
 		m |= fs.ModeIrregular
 	}
 	return m
-}
-
-// keepContent reports whether a tarball load keeps the contents of the
-// regular file at p: configuration that checks read (everything under
-// etc/, package databases, vendor defaults that etc/ overrides, boot
-// configuration, dotfiles of root and users) up to MaxKeptSize, and
-// Dockerfiles and YAML files, for source trees packed as tarballs, up to
-// MaxKeptSourceSize.
-func keepContent(p string, size int64) bool {
-	if size <= MaxKeptSize && configFile(p) {
-		return true
-	}
-	return size <= MaxKeptSourceSize && sourceFile(path.Base(p))
-}
-
-func configFile(p string) bool {
-	switch p {
-	case "var/lib/dpkg/status", "lib/apk/db/installed", "usr/lib/os-release",
-		"boot/grub/grub.cfg", "boot/grub2/grub.cfg", "boot/cmdline.txt":
-		return true
-	}
-	for _, prefix := range []string{
-		"etc/", "usr/etc/", "usr/share/defaults/etc/",
-		"var/lib/dpkg/status.d/", "var/spool/cron/",
-		"usr/lib/sysctl.d/", "lib/sysctl.d/", "run/sysctl.d/",
-		"usr/lib/tmpfiles.d/", "usr/lib/modprobe.d/", "lib/modprobe.d/",
-		"usr/lib/pam.d/", "boot/loader/entries/",
-	} {
-		if strings.HasPrefix(p, prefix) {
-			return true
-		}
-	}
-	if rest, ok := strings.CutPrefix(p, "boot/config-"); ok {
-		return !strings.Contains(rest, "/")
-	}
-	for _, systemd := range []string{"usr/lib/systemd/", "lib/systemd/"} {
-		// Units and drop-ins live in subfolders; the programs beside
-		// them are not configuration.
-		if rest, ok := strings.CutPrefix(p, systemd); ok {
-			return strings.Contains(rest, "/")
-		}
-	}
-	return homeDotfile(p)
-}
-
-// homeDotfile reports whether p is a dotfile of root's or a user's home
-// (root/.profile, home/ann/.bashrc) or inside their .ssh folder.
-func homeDotfile(p string) bool {
-	var rest string
-	switch {
-	case strings.HasPrefix(p, "root/"):
-		rest = p[len("root/"):]
-	case strings.HasPrefix(p, "home/"):
-		_, after, ok := strings.Cut(p[len("home/"):], "/")
-		if !ok {
-			return false
-		}
-		rest = after
-	default:
-		return false
-	}
-	return strings.HasPrefix(rest, ".") && (!strings.Contains(rest, "/") || strings.HasPrefix(rest, ".ssh/"))
-}
-
-// sourceFile reports whether a file named base is a Dockerfile or a YAML
-// file (Kubernetes manifests, compose files).
-func sourceFile(base string) bool {
-	lower := strings.ToLower(base)
-	return strings.HasPrefix(lower, "dockerfile") || strings.HasPrefix(lower, "containerfile") ||
-		strings.HasSuffix(lower, ".dockerfile") || strings.HasSuffix(lower, ".containerfile") ||
-		strings.HasSuffix(lower, ".yaml") || strings.HasSuffix(lower, ".yml")
 }

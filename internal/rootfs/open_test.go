@@ -1,4 +1,4 @@
-package config
+package rootfs
 
 import (
 	"errors"
@@ -36,21 +36,21 @@ func TestOpen(t *testing.T) {
 
 	tests := []struct {
 		target   string
-		wantKind TargetKind
+		wantKind Kind
 		wantType string
 		wantFile string // a file the root must read
 	}{
-		{target: rootfsDir(t), wantKind: TargetRootFS, wantType: "*config.DirRoot", wantFile: "etc/passwd"},
-		{target: source, wantKind: TargetSource, wantType: "*config.DirRoot", wantFile: "k8s/pod.yaml"},
-		{target: passwdOnly, wantKind: TargetRootFS, wantType: "*config.DirRoot", wantFile: "etc/passwd"},
-		{target: hostLink, wantKind: TargetSource, wantType: "*config.DirRoot", wantFile: "README"},
-		{target: tarball, wantKind: TargetRootFS, wantType: "*config.MemRoot", wantFile: "etc/shadow"},
-		{target: srcTar, wantKind: TargetSource, wantType: "*config.MemRoot", wantFile: "app/Dockerfile"},
-		{target: "oci:" + oci + ":v1", wantKind: TargetRootFS, wantType: "*config.MemRoot", wantFile: "etc/arch"},
-		{target: "oci:" + oci + ":multi", wantKind: TargetRootFS, wantType: "*config.MemRoot", wantFile: "etc/arch"},
+		{target: rootfsDir(t), wantKind: RootFS, wantType: "*rootfs.DirRoot", wantFile: "etc/passwd"},
+		{target: source, wantKind: Source, wantType: "*rootfs.DirRoot", wantFile: "k8s/pod.yaml"},
+		{target: passwdOnly, wantKind: RootFS, wantType: "*rootfs.DirRoot", wantFile: "etc/passwd"},
+		{target: hostLink, wantKind: Source, wantType: "*rootfs.DirRoot", wantFile: "README"},
+		{target: tarball, wantKind: RootFS, wantType: "*rootfs.MemRoot", wantFile: "etc/shadow"},
+		{target: srcTar, wantKind: Source, wantType: "*rootfs.MemRoot", wantFile: "app/Dockerfile"},
+		{target: "oci:" + oci + ":v1", wantKind: RootFS, wantType: "*rootfs.MemRoot", wantFile: "etc/arch"},
+		{target: "oci:" + oci + ":multi", wantKind: RootFS, wantType: "*rootfs.MemRoot", wantFile: "etc/arch"},
 	}
 	for _, tt := range tests {
-		root, kind, err := Open(tt.target)
+		root, kind, err := Open(tt.target, Options{Keep: keepAll})
 		if err != nil {
 			t.Errorf("Open(%q) error = %v", tt.target, err)
 			continue
@@ -73,9 +73,9 @@ func TestOpen(t *testing.T) {
 func typeName(r Root) string {
 	switch r.(type) {
 	case *DirRoot:
-		return "*config.DirRoot"
+		return "*rootfs.DirRoot"
 	case *MemRoot:
-		return "*config.MemRoot"
+		return "*rootfs.MemRoot"
 	}
 	return "unknown"
 }
@@ -83,18 +83,18 @@ func typeName(r Root) string {
 func TestOpenSourceSkipsGit(t *testing.T) {
 	dir := t.TempDir()
 	writeTree(t, dir, map[string]string{"Dockerfile": "FROM scratch\n", ".git/objects/x": "blob\n"})
-	root, kind, err := Open(dir)
+	root, kind, err := Open(dir, Options{Keep: keepAll})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer root.(io.Closer).Close()
-	if kind != TargetSource {
+	if kind != Source {
 		t.Fatalf("Open kind = %v, want source", kind)
 	}
 	if Exists(root, ".git/objects/x") {
 		t.Error("a source tree lists .git/objects/x, want .git left out")
 	}
-	root2, _, err := OpenAs(dir, TargetRootFS)
+	root2, _, err := Open(dir, Options{Kind: RootFS})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,11 +107,11 @@ func TestOpenSourceSkipsGit(t *testing.T) {
 func TestOpenLayoutDirectory(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "one")
 	writeOneImage(t, dir)
-	root, kind, err := Open(dir)
+	root, kind, err := Open(dir, Options{Keep: keepAll})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if kind != TargetRootFS {
+	if kind != RootFS {
 		t.Errorf("Open(layout dir) kind = %v, want rootfs", kind)
 	}
 	if _, ok := root.(*MemRoot); !ok {
@@ -138,7 +138,7 @@ func TestOpenErrors(t *testing.T) {
 		{target: "/dev/null", wantErr: []string{"/dev/null", "not a directory, tarball or OCI layout"}},
 	}
 	for _, tt := range tests {
-		_, _, err := Open(tt.target)
+		_, _, err := Open(tt.target, Options{Keep: keepAll})
 		if got := errors.Is(err, pipeline.ErrNotFound); got != tt.wantNotFound {
 			t.Errorf("Open(%q) error = %v; is ErrNotFound = %v, want %v", tt.target, err, got, tt.wantNotFound)
 		}
@@ -148,23 +148,23 @@ func TestOpenErrors(t *testing.T) {
 			}
 		}
 	}
-	if _, _, err := OpenAs(tmp, 7); !errors.Is(err, pipeline.ErrInvalid) {
-		t.Errorf("OpenAs(kind 7) error = %v, want ErrInvalid", err)
+	if _, _, err := Open(tmp, Options{Kind: 7}); !errors.Is(err, pipeline.ErrInvalid) {
+		t.Errorf("Open(kind 7) error = %v, want ErrInvalid", err)
 	}
 }
 
 func TestDetectKind(t *testing.T) {
 	tests := []struct {
 		paths []string
-		want  TargetKind
+		want  Kind
 	}{
-		{paths: []string{"etc/os-release"}, want: TargetRootFS},
-		{paths: []string{"usr/lib/os-release"}, want: TargetRootFS},
-		{paths: []string{"etc/passwd", "bin"}, want: TargetRootFS},
-		{paths: []string{"etc/passwd", "usr/bin"}, want: TargetRootFS},
-		{paths: []string{"etc/passwd"}, want: TargetSource},
-		{paths: []string{"bin", "usr/bin"}, want: TargetSource},
-		{paths: nil, want: TargetSource},
+		{paths: []string{"etc/os-release"}, want: RootFS},
+		{paths: []string{"usr/lib/os-release"}, want: RootFS},
+		{paths: []string{"etc/passwd", "bin"}, want: RootFS},
+		{paths: []string{"etc/passwd", "usr/bin"}, want: RootFS},
+		{paths: []string{"etc/passwd"}, want: Source},
+		{paths: []string{"bin", "usr/bin"}, want: Source},
+		{paths: nil, want: Source},
 	}
 	for _, tt := range tests {
 		set := map[string]bool{}

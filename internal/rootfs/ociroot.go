@@ -1,4 +1,4 @@
-package config
+package rootfs
 
 import (
 	"errors"
@@ -50,11 +50,12 @@ func IsOCILayout(dir string) bool {
 // OpenOCI loads the image tagged tag (its org.opencontainers.image.ref.name
 // annotation, or that name's part after the last colon) from the OCI layout
 // in dir into memory: the layers are flattened with their whiteouts applied
-// and the result is loaded as a rootfs tarball would be (see LoadTar). With
+// and the result is loaded as a rootfs tarball would be (see LoadTar),
+// keeping the contents keep asks for. With
 // tag "", the layout must hold exactly one image. A multi-platform image
 // resolves to linux/amd64, or to its only platform. Errors name the layout
 // and, when the tag is unknown or missing, list the tags it holds.
-func OpenOCI(dir, tag string) (*MemRoot, error) {
+func OpenOCI(dir, tag string, keep Keep) (*MemRoot, error) {
 	idx, err := layout.ImageIndexFromPath(dir)
 	if err != nil {
 		return nil, fmt.Errorf("oci layout %s: %w", dir, err)
@@ -80,7 +81,7 @@ func OpenOCI(dir, tag string) (*MemRoot, error) {
 	if tag != "" {
 		what += " tag " + tag
 	}
-	return loadStream(rc, what)
+	return loadStream(rc, what, keep)
 }
 
 // pickManifest chooses the descriptor named by tag among the layout's

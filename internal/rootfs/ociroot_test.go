@@ -1,4 +1,4 @@
-package config
+package rootfs
 
 import (
 	"archive/tar"
@@ -105,7 +105,7 @@ func TestOpenOCI(t *testing.T) {
 		{tag: "multi", wantArch: "amd64"},
 	}
 	for _, tt := range tests {
-		root, err := OpenOCI(dir, tt.tag)
+		root, err := OpenOCI(dir, tt.tag, keepAll)
 		if err != nil {
 			t.Errorf("OpenOCI(%q) error = %v", tt.tag, err)
 			continue
@@ -160,7 +160,7 @@ func writeOneImage(t *testing.T, dir string) {
 func TestOpenOCIOnly(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "one")
 	writeOneImage(t, dir)
-	root, err := OpenOCI(dir, "")
+	root, err := OpenOCI(dir, "", keepAll)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -188,7 +188,7 @@ func TestOpenOCIErrors(t *testing.T) {
 		{dir: t.TempDir(), tag: "", wantErr: []string{"oci layout", "index.json"}},
 	}
 	for _, tt := range tests {
-		_, err := OpenOCI(tt.dir, tt.tag)
+		_, err := OpenOCI(tt.dir, tt.tag, keepAll)
 		for _, w := range tt.wantErr {
 			if err == nil || !strings.Contains(err.Error(), w) {
 				t.Errorf("OpenOCI(%s, %q) error = %v, want one containing %q", tt.dir, tt.tag, err, w)
@@ -218,7 +218,7 @@ func TestOpenOCIMissingBlob(t *testing.T) {
 	if err := os.Remove(filepath.Join(dir, "blobs", d.Algorithm, d.Hex)); err != nil {
 		t.Fatal(err)
 	}
-	_, err = OpenOCI(dir, "")
+	_, err = OpenOCI(dir, "", keepAll)
 	if err == nil || !strings.Contains(err.Error(), dir) {
 		t.Errorf("OpenOCI(layout without a layer blob) error = %v, want one naming %s", err, dir)
 	}

@@ -1,4 +1,4 @@
-package config
+package rootfs
 
 import (
 	"errors"
@@ -11,6 +11,37 @@ import (
 	"github.com/secpipe/secpipe/internal/pipeline"
 )
 
+// Kind says what a target holds.
+type Kind int
+
+// The kinds of target. A root filesystem is a directory, tarball or OCI
+// image holding an operating system; a source tree is anything else.
+const (
+	RootFS Kind = iota + 1
+	Source
+)
+
+func (k Kind) String() string {
+	switch k {
+	case RootFS:
+		return "rootfs"
+	case Source:
+		return "source"
+	}
+	return fmt.Sprintf("target(%d)", int(k))
+}
+
+// Options say how Open reads a target.
+type Options struct {
+	// Kind is the kind of the target; 0 detects it (see DetectKind). A
+	// directory opened as a source tree leaves out the folders SourceSkip
+	// names; one opened as a root filesystem leaves out nothing.
+	Kind Kind
+	// Keep picks the files of a tarball or OCI image whose contents are
+	// loaded into memory; a directory reads any file on demand.
+	Keep Keep
+}
+
 // Open opens a scan target and says what it holds:
 //
 //   - "oci:DIR[:TAG]", or a directory holding an oci-layout file: an OCI
@@ -18,20 +49,14 @@ import (
 //   - a regular file: a root filesystem tarball (see OpenTar);
 //   - a directory: read in place (see DirRoot).
 //
-// The kind is TargetRootFS when the tree looks like an operating system
+// The kind is RootFS when the tree looks like an operating system
 // (etc/os-release or usr/lib/os-release, or etc/passwd beside bin or
-// usr/bin) and TargetSource otherwise. A missing target wraps
+// usr/bin) and Source otherwise. A missing target wraps
 // pipeline.ErrNotFound; an unreadable or corrupt one yields an error
 // naming it and what is wrong. Close the root when it is an io.Closer.
-func Open(target string) (Root, TargetKind, error) {
-	return OpenAs(target, 0)
-}
-
-// OpenAs is Open with the kind given instead of detected (0 detects it).
-// A directory opened as a source tree leaves out the folders SourceSkip
-// names; one opened as a root filesystem leaves out nothing.
-func OpenAs(target string, kind TargetKind) (Root, TargetKind, error) {
-	if kind != 0 && kind != TargetRootFS && kind != TargetSource {
+func Open(target string, opts Options) (Root, Kind, error) {
+	kind := opts.Kind
+	if kind != 0 && kind != RootFS && kind != Source {
 		return nil, 0, fmt.Errorf("%w target kind %d", pipeline.ErrInvalid, int(kind))
 	}
 	if strings.HasPrefix(target, "oci:") {
@@ -39,7 +64,7 @@ func OpenAs(target string, kind TargetKind) (Root, TargetKind, error) {
 		if err := exists(dir); err != nil {
 			return nil, 0, err
 		}
-		m, err := OpenOCI(dir, tag)
+		m, err := OpenOCI(dir, tag, opts.Keep)
 		return memRoot(m, err, kind)
 	}
 	fi, err := os.Stat(target)
@@ -48,19 +73,19 @@ func OpenAs(target string, kind TargetKind) (Root, TargetKind, error) {
 	}
 	switch {
 	case fi.IsDir() && IsOCILayout(target):
-		m, err := OpenOCI(target, "")
+		m, err := OpenOCI(target, "", opts.Keep)
 		return memRoot(m, err, kind)
 	case fi.IsDir():
 		return openDir(target, kind)
 	case fi.Mode().IsRegular():
-		m, err := OpenTar(target)
+		m, err := OpenTar(target, opts.Keep)
 		return memRoot(m, err, kind)
 	}
 	return nil, 0, fmt.Errorf("%w target %s: not a directory, tarball or OCI layout", pipeline.ErrInvalid, target)
 }
 
 // memRoot completes a MemRoot load with the root's kind.
-func memRoot(m *MemRoot, err error, kind TargetKind) (Root, TargetKind, error) {
+func memRoot(m *MemRoot, err error, kind Kind) (Root, Kind, error) {
 	if err != nil {
 		return nil, 0, err
 	}
@@ -70,12 +95,12 @@ func memRoot(m *MemRoot, err error, kind TargetKind) (Root, TargetKind, error) {
 	return m, kind, nil
 }
 
-func openDir(dir string, kind TargetKind) (Root, TargetKind, error) {
+func openDir(dir string, kind Kind) (Root, Kind, error) {
 	if kind == 0 {
 		kind = DetectKind(func(p string) bool { return lexists(dir, p) })
 	}
 	var skip []string
-	if kind == TargetSource {
+	if kind == Source {
 		skip = SourceSkip()
 	}
 	d, err := NewDirRoot(dir, skip...)
@@ -87,14 +112,14 @@ func openDir(dir string, kind TargetKind) (Root, TargetKind, error) {
 
 // DetectKind says whether a tree whose paths exist as exists says is an
 // operating system's root filesystem or a source tree.
-func DetectKind(exists func(p string) bool) TargetKind {
+func DetectKind(exists func(p string) bool) Kind {
 	if exists("etc/os-release") || exists("usr/lib/os-release") {
-		return TargetRootFS
+		return RootFS
 	}
 	if exists("etc/passwd") && (exists("bin") || exists("usr/bin")) {
-		return TargetRootFS
+		return RootFS
 	}
-	return TargetSource
+	return Source
 }
 
 // lexists reports whether rel exists under dir without following any
