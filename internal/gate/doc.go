@@ -17,14 +17,18 @@
 //
 //	version: 1                       # optional; 1 is the only version
 //	ignore:
-//	  - rule: aws-access-key-id      # Finding.RuleID
+//	  - rule: aws-access-key-id      # Finding.RuleID (or a vulnerability's alias)
+//	    package: lodash@4.17.20      # Location.Package, NAME or NAME@VERSION
 //	    path: "test/fixtures/**"     # doublestar glob on Location.Path
 //	    fingerprint: 3f2a9c...       # Finding.Fingerprint, 32 hex digits
 //	    reason: fixture keys, revoked 2026-10
 //	    expires: 2027-01-31          # optional
 //
-// Each entry names at least one of rule, path and fingerprint; a finding
-// matches an entry when every matcher the entry gives matches. Path globs
+// Each entry names at least one of rule, package, path and fingerprint; a
+// finding matches an entry when every matcher the entry gives matches. For a
+// vulnerability, rule matches its id or any alias (CVE-2018-17182 ignores
+// the finding DSA-4308-1 reports for it), without regard to case, and
+// package matches the affected package by name or name@version. Path globs
 // (github.com/bmatcuk/doublestar/v4: "*" stays within a directory, "**"
 // crosses directories, "{a,b}" alternates) are relative to the scanned root,
 // with forward slashes. A finding without a path (a package or runtime

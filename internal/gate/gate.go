@@ -22,6 +22,10 @@ type Policy struct {
 	// against FailOn. The zero value (SeverityUnknown) means high: a missing
 	// rating is no reason to let a finding through.
 	UnknownAs pipeline.Severity
+	// SkipUnknown makes findings of unknown severity never block,
+	// whatever UnknownAs says (a vulnerability scan's --unknown-severity
+	// warn or ignore).
+	SkipUnknown bool
 	// Ignore suppresses the findings its entries match; nil ignores nothing.
 	Ignore *IgnoreFile
 	// Baseline suppresses findings already present in a previous report;
@@ -105,17 +109,26 @@ func (p Policy) blocks(f *pipeline.Finding) bool {
 	if len(p.Kinds) > 0 && !slices.Contains(p.Kinds, f.Kind) {
 		return false
 	}
+	if p.SkipUnknown && !Known(f.Severity) {
+		return false
+	}
 	return p.rank(f.Severity) >= p.FailOn
 }
 
 // rank returns the severity a finding is judged at. Values outside the known
 // range are treated as unknown.
 func (p Policy) rank(s pipeline.Severity) pipeline.Severity {
-	if s > pipeline.SeverityUnknown && s <= pipeline.SeverityCritical {
+	if Known(s) {
 		return s
 	}
 	if p.UnknownAs == pipeline.SeverityUnknown {
 		return pipeline.SeverityHigh
 	}
 	return p.UnknownAs
+}
+
+// Known reports whether s is a rating (info to critical) rather than
+// unknown or out of range.
+func Known(s pipeline.Severity) bool {
+	return s > pipeline.SeverityUnknown && s <= pipeline.SeverityCritical
 }

@@ -381,3 +381,62 @@ func TestEvaluateZeroNow(t *testing.T) {
 		t.Errorf("Evaluate with zero Now = %+v, want blocking [0], 1 expired, 1 suppressed", v)
 	}
 }
+
+func vuln(id string, aliases []string, pkg, version string, sev pipeline.Severity) pipeline.Finding {
+	return pipeline.Finding{
+		Kind: pipeline.KindVuln, RuleID: id, Aliases: aliases, Severity: sev, Title: id,
+		Location:    pipeline.Location{Path: "var/lib/dpkg/status", Package: pkg, Version: version},
+		Fingerprint: pipeline.Fingerprint(id, pkg),
+	}
+}
+
+func TestEvaluateVulnIgnore(t *testing.T) {
+	kernel := "linux-image-4.9.0-8-amd64"
+	findings := func() []pipeline.Finding {
+		return []pipeline.Finding{
+			vuln("DSA-4308-1", []string{"CVE-2018-14633", "CVE-2018-17182"}, kernel, "4.9.110-3+deb9u4", pipeline.SeverityHigh),
+			vuln("GHSA-xxxx-yyyy-zzzz", []string{"CVE-2021-1"}, "lodash", "4.17.20", pipeline.SeverityHigh),
+			vuln("GO-2022-0001", nil, "golang.org/x/net", "v0.1.0", pipeline.SeverityUnknown),
+		}
+	}
+	tests := []struct {
+		name   string
+		ignore string
+		want   []int // blocking indexes
+	}{
+		{name: "none", ignore: "", want: []int{0, 1, 2}},
+		{name: "by id", ignore: "ignore:\n  - {rule: DSA-4308-1, reason: r}\n", want: []int{1, 2}},
+		{name: "by alias, any case", ignore: "ignore:\n  - {rule: cve-2018-17182, reason: r}\n", want: []int{1, 2}},
+		{name: "by package", ignore: "ignore:\n  - {package: lodash, reason: r}\n", want: []int{0, 2}},
+		{name: "by package@version", ignore: "ignore:\n  - {package: lodash@4.17.20, reason: r}\n", want: []int{0, 2}},
+		{name: "other version", ignore: "ignore:\n  - {package: lodash@4.17.21, reason: r}\n", want: []int{0, 1, 2}},
+		{name: "advisory in package", ignore: "ignore:\n  - {rule: CVE-2021-1, package: " + kernel + ", reason: r}\n", want: []int{0, 1, 2}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := Policy{FailOn: pipeline.SeverityHigh, Now: now}
+			if tt.ignore != "" {
+				p.Ignore = mustIgnore(t, tt.ignore)
+			}
+			v := Evaluate(p, findings())
+			if diff := cmp.Diff(tt.want, v.Blocking, cmpopts.EquateEmpty()); diff != "" {
+				t.Errorf("Blocking (-want +got):\n%s", diff)
+			}
+		})
+	}
+	// A secret's rule never matches by alias or case.
+	s := secret("AWS-KEY", "a.txt", fpOther, pipeline.SeverityHigh)
+	s.Aliases = []string{"aws"}
+	v := Evaluate(Policy{FailOn: pipeline.SeverityHigh, Now: now, Ignore: mustIgnore(t, "ignore:\n  - {rule: aws, reason: r}\n")}, []pipeline.Finding{s})
+	if v.Passed {
+		t.Error("a secret finding was ignored by an alias; aliases apply to vulnerabilities only")
+	}
+}
+
+func TestEvaluateSkipUnknown(t *testing.T) {
+	p := Policy{FailOn: pipeline.SeverityInfo, UnknownAs: pipeline.SeverityCritical, SkipUnknown: true, Now: now}
+	v := Evaluate(p, oneOfEach())
+	if diff := cmp.Diff([]int{1, 2, 3, 4, 5}, v.Blocking); diff != "" {
+		t.Errorf("Blocking with SkipUnknown (-want +got):\n%s", diff)
+	}
+}

@@ -29,10 +29,16 @@ type IgnoreFile struct {
 	Entries []Entry
 }
 
-// Entry is one ignore entry. Rule, Path and Fingerprint are its matchers: at
-// least one is set, and a finding matches when all set ones match.
+// Entry is one ignore entry. Rule, Package, Path and Fingerprint are its
+// matchers: at least one is set, and a finding matches when all set ones
+// match.
 type Entry struct {
-	Rule        string // matches Finding.RuleID exactly
+	// Rule matches Finding.RuleID, or one of Finding.Aliases (so a
+	// vulnerability is ignored by any of its ids: CVE, GHSA, DSA...).
+	Rule string
+	// Package matches Finding.Location.Package, as NAME (any version) or
+	// NAME@VERSION.
+	Package     string
 	Path        string // doublestar glob on Finding.Location.Path, validated
 	Fingerprint string // matches Finding.Fingerprint; lower-case hex
 	Reason      string // why the finding is ignored; never empty
@@ -63,7 +69,10 @@ func (e Entry) ExpiredAt(now time.Time) bool {
 
 // matches reports whether every matcher the entry gives matches f.
 func (e *Entry) matches(f *pipeline.Finding) bool {
-	if e.Rule != "" && e.Rule != f.RuleID {
+	if e.Rule != "" && !ruleMatches(e.Rule, f) {
+		return false
+	}
+	if e.Package != "" && !packageMatches(e.Package, f.Location) {
 		return false
 	}
 	if e.Fingerprint != "" && !strings.EqualFold(e.Fingerprint, f.Fingerprint) {
@@ -74,6 +83,39 @@ func (e *Entry) matches(f *pipeline.Finding) bool {
 		return f.Location.Path != "" && doublestar.MatchUnvalidated(e.Path, f.Location.Path)
 	}
 	return true
+}
+
+// ruleMatches reports whether rule names f's rule or, for a vulnerability,
+// one of its aliases. Vulnerability ids compare without regard to case.
+func ruleMatches(rule string, f *pipeline.Finding) bool {
+	if rule == f.RuleID {
+		return true
+	}
+	if f.Kind != pipeline.KindVuln {
+		return false
+	}
+	if strings.EqualFold(rule, f.RuleID) {
+		return true
+	}
+	for _, a := range f.Aliases {
+		if strings.EqualFold(rule, a) {
+			return true
+		}
+	}
+	return false
+}
+
+// packageMatches reports whether pkg (NAME or NAME@VERSION) names the
+// package at loc.
+func packageMatches(pkg string, loc pipeline.Location) bool {
+	if loc.Package == "" {
+		return false
+	}
+	if pkg == loc.Package {
+		return true
+	}
+	i := strings.LastIndex(pkg, "@")
+	return i > 0 && pkg[:i] == loc.Package && pkg[i+1:] == loc.Version
 }
 
 // suppression describes the entry for a finding's Suppressed or Expired field.

@@ -135,7 +135,7 @@ func (p *ignoreParser) entries(n ast.Node) error {
 func (p *ignoreParser) entry(where string, n ast.Node) (Entry, error) {
 	pairs, ok := mappingPairs(n)
 	if !ok {
-		return Entry{}, p.errorf(n, "%s: want a mapping with rule, path, fingerprint, reason, expires; got %s", where, kindOf(n))
+		return Entry{}, p.errorf(n, "%s: want a mapping with rule, package, path, fingerprint, reason, expires; got %s", where, kindOf(n))
 	}
 	e := Entry{Source: fmt.Sprintf("%s:%d", p.file.Name, lineOf(n))}
 	err := p.fields(where, pairs, func(key string, kv *ast.MappingValueNode) error {
@@ -144,15 +144,15 @@ func (p *ignoreParser) entry(where string, n ast.Node) (Entry, error) {
 	if err != nil {
 		return Entry{}, err
 	}
-	if e.Rule == "" && e.Path == "" && e.Fingerprint == "" {
-		return Entry{}, p.errorf(n, "%s: no matcher (give rule, path or fingerprint)", where)
+	if e.Rule == "" && e.Package == "" && e.Path == "" && e.Fingerprint == "" {
+		return Entry{}, p.errorf(n, "%s: no matcher (give rule, package, path or fingerprint)", where)
 	}
 	if e.Reason == "" {
 		return Entry{}, p.errorf(n, "%s.reason: missing (say why the findings may be ignored)", where)
 	}
-	key := e.Rule + "\x00" + e.Path + "\x00" + e.Fingerprint
+	key := e.Rule + "\x00" + e.Package + "\x00" + e.Path + "\x00" + e.Fingerprint
 	if first, dup := p.seen[key]; dup {
-		return Entry{}, p.errorf(n, "%s: duplicate of the entry at %s (same rule, path and fingerprint)", where, first)
+		return Entry{}, p.errorf(n, "%s: duplicate of the entry at %s (same rule, package, path and fingerprint)", where, first)
 	}
 	p.seen[key] = e.Source
 	return e, nil
@@ -161,9 +161,9 @@ func (p *ignoreParser) entry(where string, n ast.Node) (Entry, error) {
 // entryField sets one field of e from kv; field is its path for messages.
 func (p *ignoreParser) entryField(e *Entry, field, key string, kv *ast.MappingValueNode) error {
 	switch key {
-	case "rule", "path", "fingerprint", "reason", "expires":
+	case "rule", "package", "path", "fingerprint", "reason", "expires":
 	default:
-		return p.errorf(kv.Key, "%s: unknown field (want rule, path, fingerprint, reason or expires)", field)
+		return p.errorf(kv.Key, "%s: unknown field (want rule, package, path, fingerprint, reason or expires)", field)
 	}
 	text, ok := scalar(kv.Value)
 	if kv.Value != nil && kv.Value.Type() == ast.NullType {
@@ -180,6 +180,8 @@ func (p *ignoreParser) entryField(e *Entry, field, key string, kv *ast.MappingVa
 	switch key {
 	case "rule":
 		e.Rule = text
+	case "package":
+		e.Package, problem = checkPackage(text)
 	case "path":
 		e.Path, problem = checkGlob(text)
 	case "fingerprint":
@@ -193,6 +195,20 @@ func (p *ignoreParser) entryField(e *Entry, field, key string, kv *ast.MappingVa
 		return p.errorf(kv.Value, "%s: %s", field, problem)
 	}
 	return nil
+}
+
+// checkPackage validates a package matcher, NAME or NAME@VERSION; it
+// returns the matcher or a problem.
+func checkPackage(pkg string) (string, string) {
+	// A scoped npm name starts with "@": the version separator is the
+	// last "@" after the first character.
+	if i := strings.LastIndex(pkg, "@"); i > 0 && i == len(pkg)-1 {
+		return "", fmt.Sprintf("%q: empty version after \"@\" (give NAME or NAME@VERSION)", pkg)
+	}
+	if strings.ContainsAny(pkg, " \t") {
+		return "", fmt.Sprintf("%q: a package name has no spaces (give NAME or NAME@VERSION)", pkg)
+	}
+	return pkg, ""
 }
 
 // checkGlob validates a path glob; it returns the glob or a problem.

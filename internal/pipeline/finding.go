@@ -85,8 +85,11 @@ type Suppression struct {
 // Evidence is always redacted (see Redact): no Finding ever holds a secret in
 // full, so reports, logs and stores built from Findings are safe to keep.
 type Finding struct {
-	Kind        Kind     `json:"kind"`
-	RuleID      string   `json:"rule_id"`
+	Kind   Kind   `json:"kind"`
+	RuleID string `json:"rule_id"`
+	// Aliases are other ids of the same problem: a vulnerability's CVE,
+	// GHSA and distribution advisory ids besides RuleID.
+	Aliases     []string `json:"aliases,omitempty"`
 	Severity    Severity `json:"severity"`
 	CVSS        float64  `json:"cvss,omitempty"`
 	Title       string   `json:"title"`

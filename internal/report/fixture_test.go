@@ -139,9 +139,37 @@ func ungatedReport(t testing.TB) *Report {
 	return r
 }
 
+// vulnsReport is a vulnerability scan of the story's build machine: the
+// kernel's two advisories block, and the upgrade plan names the fix.
+func vulnsReport() *Report {
+	started := time.Date(2026, 3, 14, 9, 30, 0, 0, time.UTC)
+	kernel := pipeline.Location{Path: "var/lib/dpkg/status", Package: "linux-image-4.9.0-8-amd64", Version: "4.9.110-3+deb9u4"}
+	vuln := func(id, alias string, cvss float64, title string) pipeline.Finding {
+		return pipeline.Finding{
+			Kind: pipeline.KindVuln, RuleID: id, Aliases: []string{alias}, Severity: pipeline.SeverityHigh, CVSS: cvss,
+			Title: title, Description: "fixed in 4.9.110-3+deb9u5\n" + title, Location: kernel,
+			Fingerprint: pipeline.Fingerprint("vuln", "Debian", kernel.Package, id),
+			Remediation: "upgrade linux-image-4.9.0-8-amd64 to 4.9.110-3+deb9u5",
+			References:  []string{"https://security-tracker.debian.org/tracker/" + alias},
+		}
+	}
+	return &Report{
+		Tool:    Tool{Name: "secpipe", Version: "0.4.0"},
+		Scanner: "vulns", Target: "oci:build:candidate", Started: started, Finished: started.Add(42 * time.Millisecond),
+		Findings: []pipeline.Finding{
+			vuln("DEBIAN-CVE-2018-17182", "CVE-2018-17182", 7.8, "linux: vmacache sequence number overflow"),
+			vuln("DEBIAN-CVE-2018-14633", "CVE-2018-14633", 7.0, "linux: iSCSI target stack buffer overflow"),
+		},
+		Verdict: &pipeline.Verdict{FailOn: pipeline.SeverityHigh, Blocking: []int{0, 1}},
+		Upgrades: []Upgrade{{Ecosystem: "Debian:9", Package: kernel.Package, Version: kernel.Version,
+			To: "4.9.110-3+deb9u5", Fixes: 2}},
+	}
+}
+
 // fixtures names every report the golden tests render.
 func fixtures(t testing.TB) map[string]*Report {
-	return map[string]*Report{"full": fixtureReport(t), "empty": emptyReport(), "ungated": ungatedReport(t)}
+	return map[string]*Report{"full": fixtureReport(t), "empty": emptyReport(), "ungated": ungatedReport(t),
+		"vulns": vulnsReport()}
 }
 
 // render writes r in format with opt and fails the test on error.

@@ -33,6 +33,7 @@ type jsonReport struct {
 	Summary  jsonSummary   `json:"summary"`
 	Findings []jsonFinding `json:"findings"`
 	Warnings []string      `json:"warnings"`
+	Upgrades []Upgrade     `json:"upgrades,omitempty"`
 }
 
 type jsonTool struct {
@@ -113,6 +114,7 @@ func newJSONReport(r *Report, es []entry) jsonReport {
 		}},
 		Findings: make([]jsonFinding, 0, len(es)),
 		Warnings: append([]string{}, r.Warnings...),
+		Upgrades: r.Upgrades,
 	}
 	if v := r.Verdict; v != nil {
 		doc.Verdict = &jsonVerdict{Passed: v.Passed, FailOn: v.FailOn, Blocking: len(v.Blocking),

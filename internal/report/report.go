@@ -43,6 +43,24 @@ type Report struct {
 	// Warnings are things the user should act on that are not findings, e.g.
 	// expired ignore entries or a stale vulnerability database.
 	Warnings []string
+	// Upgrades is a vulnerability scan's upgrade plan, one line per
+	// vulnerable package; the table and json formats print it.
+	Upgrades []Upgrade
+}
+
+// Upgrade says how to fix the vulnerabilities of one installed package.
+type Upgrade struct {
+	Ecosystem string `json:"ecosystem"`
+	Package   string `json:"package"`
+	// Version is the installed version.
+	Version string `json:"version"`
+	// To is the lowest version that fixes every finding of the package that
+	// has a fix; empty when none has.
+	To string `json:"to,omitempty"`
+	// Fixes counts the findings upgrading to To fixes; Unfixed those no
+	// version fixes yet.
+	Fixes   int `json:"fixes"`
+	Unfixed int `json:"unfixed"`
 }
 
 // Options tune rendering. The zero value suits files and pipes.

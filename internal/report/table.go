@@ -51,6 +51,7 @@ func (t tableWriter) Write(w io.Writer, r *Report) error {
 	} else {
 		t.findings(&buf, es, r.Verdict != nil)
 	}
+	upgrades(&buf, r.Upgrades)
 	t.summary(&buf, r)
 	if _, err := w.Write(buf.Bytes()); err != nil {
 		return fmt.Errorf("write table report: %w", err)
@@ -98,6 +99,23 @@ func (t tableWriter) findings(buf *bytes.Buffer, es []entry, gated bool) {
 	for i, n := range sizes {
 		fmt.Fprintf(buf, "[G%d] %d findings are parts of one credential\n", i+1, n)
 	}
+}
+
+// upgrades writes the upgrade plan: per package, the version to move to
+// and how many of its findings that fixes.
+func upgrades(buf *bytes.Buffer, us []Upgrade) {
+	if len(us) == 0 {
+		return
+	}
+	buf.WriteString("\nupgrade plan:\n")
+	tw := tabwriter.NewWriter(buf, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "PACKAGE\tINSTALLED\tUPGRADE TO\tFIXES")
+	for _, u := range us {
+		to := cleanOr(u.To, "no fixed version yet")
+		fixes := fmt.Sprintf("%d of %d", u.Fixes, u.Fixes+u.Unfixed)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", clean(u.Package), clean(u.Version), to, fixes)
+	}
+	tw.Flush()
 }
 
 // groupLabels names each group that has two or more findings ("G1", "G2",
