@@ -5,7 +5,7 @@ VERSION   ?= dev
 FUZZTIME  ?= 10s
 LDFLAGS   := -X github.com/secpipe/secpipe/internal/cli.Version=$(VERSION)
 
-.PHONY: help build test test-short lint fuzz bench bench-secrets bench-config demo
+.PHONY: help build test test-short lint fuzz bench bench-secrets bench-config bench-vulns demo
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -36,3 +36,6 @@ bench-secrets: ## secret-scan throughput (MB per CPU-second) and peak RSS on the
 
 bench-config: ## configuration scan time and peak RSS on a Debian minbase rootfs (builds it with mmdebstrap)
 	bash scripts/bench-config.sh
+
+bench-vulns: ## Go all.zip import time, and scan CPU-seconds and peak RSS on the 21 go.mod/go.sum files
+	bash scripts/bench-vulns.sh

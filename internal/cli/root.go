@@ -66,7 +66,7 @@ func newRootCmd(e *env) *cobra.Command {
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usageError{fmt.Errorf("%s: %w", c.CommandPath(), err)}
 	})
-	root.AddCommand(newScanCmd(e), newVersionCmd(e))
+	root.AddCommand(newScanCmd(e), newSBOMCmd(e), newDBCmd(e), newVersionCmd(e))
 	return root
 }
 

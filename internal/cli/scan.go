@@ -33,7 +33,7 @@ Every scan command shares the report flags (--format, --output) and the gate
 flags (--fail-on, --ignore-file, --baseline). Exit codes: 0 the gate passed,
 1 the gate failed, 2 bad usage or a runtime error.`,
 	}
-	cmd.AddCommand(newScanSecretsCmd(e), newScanConfigCmd(e))
+	cmd.AddCommand(newScanSecretsCmd(e), newScanConfigCmd(e), newScanVulnsCmd(e))
 	return cmd
 }
 
@@ -124,6 +124,16 @@ type scanJob struct {
 	// entries naming one of them are warned about when they match nothing
 	// (one ignore file serves every scanner).
 	rules map[string]bool
+	// owns, when set, also claims ignore entries for the stale-entry
+	// warning (a vulnerability scan owns entries naming packages or
+	// advisory ids, whose set is open).
+	owns func(gate.Entry) bool
+	// adjust, when set, changes the policy the flags built (scanner-specific
+	// gate flags such as --unknown-severity).
+	adjust func(*gate.Policy)
+	// finish, when set, adds what only this scanner knows to the report
+	// (warnings, an upgrade plan) once the gate has run.
+	finish func(*report.Report)
 }
 
 // runScan runs the scanner, applies the gate, writes the report and returns
@@ -137,6 +147,9 @@ func runScan(ctx context.Context, e *env, job scanJob) error {
 	policy, err := job.flags.policy(job.root, started)
 	if err != nil {
 		return err
+	}
+	if job.adjust != nil {
+		job.adjust(&policy)
 	}
 	var findings []pipeline.Finding
 	err = job.scanner.Scan(ctx, job.target, func(f pipeline.Finding) error {
@@ -156,7 +169,10 @@ func runScan(ctx context.Context, e *env, job scanJob) error {
 		Finished: time.Now(),
 		Findings: findings,
 		Verdict:  &verdict,
-		Warnings: ignoreWarnings(policy, findings, job.rules, started),
+		Warnings: ignoreWarnings(policy, findings, job.owner(), started),
+	}
+	if job.finish != nil {
+		job.finish(rep)
 	}
 	if err := writeReport(e, job.flags, writer, rep); err != nil {
 		return err
@@ -167,10 +183,17 @@ func runScan(ctx context.Context, e *env, job scanJob) error {
 	return nil
 }
 
+// owner says which ignore entries belong to this scan.
+func (job scanJob) owner() func(gate.Entry) bool {
+	return func(en gate.Entry) bool {
+		return job.rules[en.Rule] || (job.owns != nil && job.owns(en))
+	}
+}
+
 // ignoreWarnings lists expired ignore entries, so people renew or drop
 // them, and entries naming one of this scanner's rules that matched nothing
 // in this scan, so stale ones go.
-func ignoreWarnings(p gate.Policy, findings []pipeline.Finding, rules map[string]bool, now time.Time) []string {
+func ignoreWarnings(p gate.Policy, findings []pipeline.Finding, owns func(gate.Entry) bool, now time.Time) []string {
 	if p.Ignore == nil {
 		return nil
 	}
@@ -180,7 +203,7 @@ func ignoreWarnings(p gate.Policy, findings []pipeline.Finding, rules map[string
 			en.Source, en.Expires.Format(time.DateOnly), en.Reason))
 	}
 	for _, en := range p.Ignore.Unused(findings) {
-		if en.ExpiredAt(now) || !rules[en.Rule] {
+		if en.ExpiredAt(now) || !owns(en) {
 			continue
 		}
 		out = append(out, fmt.Sprintf("ignore entry %s matched no finding; remove it if the problem is gone", en.Source))

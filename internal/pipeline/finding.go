@@ -73,7 +73,8 @@ func (l Location) String() string {
 
 // Suppression records why a Finding does not count against a gate.
 type Suppression struct {
-	// By is "inline" (a secpipe:ignore comment), "ignore-file" or "baseline".
+	// By is "inline" (a secpipe:ignore comment), "ignore-file", "baseline"
+	// or "vex" (an OpenVEX statement: not affected, or fixed).
 	By      string    `json:"by"`
 	Reason  string    `json:"reason,omitempty"`
 	Source  string    `json:"source,omitempty"` // the ignore file and entry, e.g. ".secpipeignore:12"

@@ -116,6 +116,7 @@ func New(format string, opt Options) (Writer, error) {
 const (
 	byInline   = "inline"
 	byBaseline = "baseline"
+	byVEX      = "vex"
 )
 
 // entry is one finding as the writers see it, with the gate's decision.
@@ -188,6 +189,8 @@ func (e entry) status(gated bool) string {
 		return "BLOCKING"
 	case f.Suppressed != nil && f.Suppressed.By == byBaseline:
 		return "baseline"
+	case f.Suppressed != nil && f.Suppressed.By == byVEX:
+		return "vex: " + suppressionReason(f.Suppressed)
 	case f.Suppressed != nil:
 		return "ignored: " + suppressionReason(f.Suppressed)
 	case f.Expired != nil:

@@ -37,7 +37,7 @@ type Package struct {
 	// PURL is the package URL, for VEX statements and reports.
 	PURL string
 	// Locations are the files that list the package, relative to the
-	// scanned root; the first becomes the finding's path.
+	// scanned root; each gets its own findings.
 	Locations []string
 }
 
@@ -53,7 +53,8 @@ type Upgrade struct {
 
 // Assessment is the outcome of Assess.
 type Assessment struct {
-	// Findings are sorted by package (ecosystem, name, version) and id.
+	// Findings are sorted by package (ecosystem, name, version), location
+	// and id.
 	Findings []pipeline.Finding
 	// Upgrades has one line per package with findings, in the same order.
 	Upgrades []Upgrade
@@ -120,8 +121,16 @@ func (a *Assessment) add(p Package, results []match.Result, onlyFixed bool) {
 	if len(results) == 0 {
 		return
 	}
-	for _, r := range results {
-		a.Findings = append(a.Findings, finding(p, r))
+	locs := p.Locations
+	if len(locs) == 0 {
+		locs = []string{""}
+	}
+	// One finding per file that pins the package: each file needs its own
+	// fix (a monorepo's go.mod files are upgraded one by one).
+	for _, loc := range locs {
+		for _, r := range results {
+			a.Findings = append(a.Findings, finding(p, loc, r))
+		}
 	}
 	to, fixes := match.UpgradePlan(results)
 	a.Upgrades = append(a.Upgrades, Upgrade{Package: p, To: to, Fixes: fixes, Unfixed: len(results) - fixes})
@@ -138,8 +147,8 @@ func sorted(pkgs []Package) []Package {
 	return out
 }
 
-// finding turns one match into a Finding.
-func finding(p Package, r match.Result) pipeline.Finding {
+// finding turns one match in the file at loc into a Finding.
+func finding(p Package, loc string, r match.Result) pipeline.Finding {
 	title := r.Summary
 	if title == "" {
 		title = r.ID
@@ -157,13 +166,6 @@ func finding(p Package, r match.Result) pipeline.Finding {
 	if r.SeveritySource != "" {
 		desc = append(desc, "severity from "+r.SeveritySource)
 	}
-	if len(p.Locations) > 1 {
-		desc = append(desc, "also in: "+strings.Join(p.Locations[1:], ", "))
-	}
-	loc := pipeline.Location{Package: p.Name, Version: p.Version}
-	if len(p.Locations) > 0 {
-		loc.Path = p.Locations[0]
-	}
 	refs := []string{"https://osv.dev/vulnerability/" + r.ID}
 	return pipeline.Finding{
 		Kind:        pipeline.KindVuln,
@@ -173,11 +175,11 @@ func finding(p Package, r match.Result) pipeline.Finding {
 		CVSS:        r.Score,
 		Title:       title,
 		Description: strings.Join(desc, "\n"),
-		Location:    loc,
+		Location:    pipeline.Location{Path: loc, Package: p.Name, Version: p.Version},
 		// The version stays out: the same vulnerability in the same
 		// package is the same finding after an upgrade that did not fix
 		// it, so baselines and ignore entries keep holding.
-		Fingerprint: pipeline.Fingerprint("vuln", family(p.Ecosystem), p.Name, r.ID),
+		Fingerprint: pipeline.Fingerprint("vuln", family(p.Ecosystem), p.Name, r.ID, loc),
 		Remediation: remediation,
 		References:  refs,
 	}

@@ -185,3 +185,29 @@ func TestAssessErrors(t *testing.T) {
 		t.Errorf("Assess(no version) = %v after %d lookups, want it skipped", err, src.calls)
 	}
 }
+
+func TestAssessFindingPerLocation(t *testing.T) {
+	p := kernel("4.9.110-3+deb9u4")
+	p.Locations = []string{"a/status", "b/status"}
+	a, err := Assess(context.Background(), []Package{p}, Config{Source: kernelSource(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	fps := map[string]bool{}
+	for _, f := range a.Findings {
+		got = append(got, f.Location.Path+" "+f.RuleID)
+		fps[f.Fingerprint] = true
+	}
+	want := []string{"a/status DEBIAN-CVE-2018-14633", "a/status DEBIAN-CVE-2018-17182",
+		"b/status DEBIAN-CVE-2018-14633", "b/status DEBIAN-CVE-2018-17182"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("findings (-want +got):\n%s", diff)
+	}
+	if len(fps) != 4 {
+		t.Errorf("%d distinct fingerprints, want 4", len(fps))
+	}
+	if len(a.Upgrades) != 1 || a.Upgrades[0].Fixes != 2 {
+		t.Errorf("Upgrades = %+v, want one line per package fixing its 2 vulnerabilities", a.Upgrades)
+	}
+}
