@@ -1,0 +1,242 @@
+// Package engine runs pipeline executions: a state machine persisted in a
+// store.Store. Every state change commits in one transaction with the queue
+// jobs that carry out what it makes due, so that a crash loses nothing and
+// a restarted engine (Resume) carries on. (One exception for speed: the
+// handler that finishes an action runs the next due one itself, without a
+// job; the store records it as due, and Resume enqueues it after a crash.)
+//
+// An execution runs its stages in order; a stage whose `when` condition is
+// false is skipped; within a stage, actions run by run_order (equal orders
+// in parallel) and the first failure (after retries) fails the stage and
+// the execution. Each action attempt extracts its input artifacts into a
+// fresh directory, runs its provider with a timeout and stores the result,
+// output variables, findings and output artifacts together with the next
+// step. Providers may answer "in progress" (re-invoked after a delay with a
+// continuation token) or "waiting" (an approval, or a job for an external
+// worker through the job API).
+package engine
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"maps"
+	"os"
+	"sync/atomic"
+	"time"
+
+	"github.com/secpipe/secpipe/internal/pipeline"
+	"github.com/secpipe/secpipe/internal/queue"
+	"github.com/secpipe/secpipe/internal/store"
+	"github.com/secpipe/secpipe/internal/store/sqlite"
+)
+
+// Queue job kinds the engine registers on its Dispatcher. Providers are
+// bounded by the engine's action timeouts, not by the dispatcher's job
+// timeout: a KindAction handler ignores its context's deadline (it honours
+// its cancellation, the dispatcher stopping). A dispatcher that re-runs a
+// job still running (River's stuck-job rescue) gets a no-op.
+const (
+	// KindAction runs attempts of actions, in parallel.
+	KindAction = "engine.action"
+	// KindDeadline fails an action still waiting (for an approval or an
+	// external job) when its timeout passes.
+	KindDeadline = "engine.deadline"
+)
+
+// Defaults of Config.
+const (
+	DefaultContinuationDelay = 30 * time.Second
+	DefaultJobLease          = 5 * time.Minute
+	// DefaultTimeout bounds an attempt of a provider without a default.
+	DefaultTimeout = time.Hour
+)
+
+// DefaultTimeouts returns the attempt timeout of each built-in provider
+// (for approval and custom: how long the action may wait).
+func DefaultTimeouts() map[string]time.Duration {
+	return map[string]time.Duration{
+		"git":       10 * time.Minute,
+		"buildspec": time.Hour,
+		"shell":     time.Hour,
+		"scan":      30 * time.Minute,
+		"invoke":    15 * time.Minute,
+		"approval":  7 * 24 * time.Hour,
+		"custom":    time.Hour,
+	}
+}
+
+// Artifacts is the artifact store the engine keeps action outputs in
+// (*artifact.Store satisfies it). Both methods must be safe for concurrent
+// use.
+type Artifacts interface {
+	// Put stores the tree under dir and returns its digest.
+	Put(ctx context.Context, dir string) (string, error)
+	// Extract recreates the tree with that digest under dir.
+	Extract(ctx context.Context, digest, dir string) error
+}
+
+// Config configures an Engine. Dispatcher, Artifacts, DataDir and one of
+// DB or Store are required; every other zero field takes a default.
+type Config struct {
+	// DB is the database the store lives in and the Dispatcher enqueues
+	// into (queue.OpenSQLite). Used to build Store when Store is nil.
+	DB *sql.DB
+	// Store overrides the SQLite store built over DB.
+	Store      store.Store
+	Dispatcher queue.Dispatcher
+	// Providers maps provider names (git, shell, ...) to providers.
+	Providers map[string]pipeline.Provider
+	Artifacts Artifacts
+	// DataDir holds action logs (DataDir/logs/EXEC/STAGE.ACTION.log) and
+	// work directories (DataDir/work).
+	DataDir string
+	Logger  *slog.Logger
+	// Now tells the time (time.Now).
+	Now func() time.Time
+	// ContinuationDelay is how long an action that answered "in progress"
+	// waits before its next invocation when the provider names no delay
+	// (DefaultContinuationDelay); it also applies to external jobs that
+	// report a continuation token.
+	ContinuationDelay time.Duration
+	// DefaultTimeouts overrides entries of DefaultTimeouts().
+	DefaultTimeouts map[string]time.Duration
+	// When evaluates a stage condition over the repository and variables
+	// (spec.EvalWhen). Nil makes any stage with a condition fail.
+	When func(expr, repoDir string, vars map[string]string) (bool, error)
+	// Resolve replaces #{Namespace.Var} references in an action's config
+	// (spec.Resolve). Nil passes the config unchanged.
+	Resolve func(v any, vars map[string]string) (any, error)
+	// JobLease is how long an external worker holds a polled or
+	// acknowledged job before it returns to the queue (DefaultJobLease).
+	JobLease time.Duration
+	// User is recorded as the author of approvals ("local").
+	User string
+}
+
+// Engine runs executions. Create it with New, call Resume (to carry on
+// what a previous process left), then start the Dispatcher; to shut down,
+// Cancel what must not go on, Drain, stop the Dispatcher (it waits for the
+// running attempts) and close the database. Its methods are safe for concurrent
+// use. One engine at a time should work a store: Resume takes back the
+// attempts of any other engine instance.
+type Engine struct {
+	cfg      Config
+	store    store.Store
+	log      *slog.Logger
+	now      func() time.Time
+	runner   string // identifies this engine instance in action runs
+	timeouts map[string]time.Duration
+	running  *registry
+	hub      *hub
+	draining atomic.Bool
+}
+
+// New checks cfg, builds the store when needed (running its migrations)
+// and registers the engine's handlers on cfg.Dispatcher, which must not
+// have been started yet.
+func New(cfg Config) (*Engine, error) {
+	if cfg.Dispatcher == nil || cfg.Artifacts == nil || cfg.DataDir == "" {
+		return nil, fmt.Errorf("engine: %w config: Dispatcher, Artifacts and DataDir are required", pipeline.ErrInvalid)
+	}
+	st := cfg.Store
+	if st == nil {
+		if cfg.DB == nil {
+			return nil, fmt.Errorf("engine: %w config: DB or Store is required", pipeline.ErrInvalid)
+		}
+		var err error
+		if st, err = sqlite.New(context.Background(), cfg.DB); err != nil {
+			return nil, fmt.Errorf("engine: %w", err)
+		}
+	}
+	e := &Engine{cfg: cfg, store: st, log: cfg.Logger, now: cfg.Now, runner: randomHex(8),
+		timeouts: DefaultTimeouts(), running: newRegistry(), hub: newHub()}
+	if e.log == nil {
+		e.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if e.now == nil {
+		e.now = time.Now
+	}
+	if e.cfg.ContinuationDelay <= 0 {
+		e.cfg.ContinuationDelay = DefaultContinuationDelay
+	}
+	if e.cfg.JobLease <= 0 {
+		e.cfg.JobLease = DefaultJobLease
+	}
+	if e.cfg.User == "" {
+		e.cfg.User = "local"
+	}
+	maps.Copy(e.timeouts, cfg.DefaultTimeouts)
+	cfg.Dispatcher.Handle(KindAction, e.handleAction)
+	cfg.Dispatcher.Handle(KindDeadline, e.handleDeadline)
+	return e, nil
+}
+
+// Drain makes the engine's handlers stop taking on attempts themselves:
+// whatever becomes due from now on gets a queue job instead (see
+// handleAction). Call it before stopping the Dispatcher, so that Stop waits
+// only for the attempts running now rather than for their successors too.
+// It cannot be undone.
+func (e *Engine) Drain() { e.draining.Store(true) }
+
+// Store returns the engine's store, for read-only use by callers that need
+// more than the query methods.
+func (e *Engine) Store() store.Store { return e.store }
+
+// timeout returns the attempt timeout of an action.
+func (e *Engine) timeout(a pipeline.Action) time.Duration {
+	if a.Timeout > 0 {
+		return a.Timeout
+	}
+	if d, ok := e.timeouts[a.Provider]; ok && d > 0 {
+		return d
+	}
+	return DefaultTimeout
+}
+
+// update runs fn in a transaction and then enqueues the attempts fn made
+// due (flushDue); once it has committed, it publishes the events fn
+// collected and removes the directories fn asked to remove.
+func (e *Engine) update(ctx context.Context, fn func(tx store.Tx, ev *events) error) error {
+	var ev events
+	err := e.store.Update(ctx, func(tx store.Tx) error {
+		ev = events{}
+		if err := fn(tx, &ev); err != nil {
+			return err
+		}
+		return e.flushDue(ctx, tx, &ev)
+	})
+	if err != nil {
+		return err
+	}
+	for _, x := range ev.list {
+		e.hub.publish(x)
+	}
+	for _, dir := range ev.dirs {
+		if err := os.RemoveAll(dir); err != nil {
+			e.log.Warn("remove work directory", "dir", dir, "err", err)
+		}
+	}
+	return nil
+}
+
+// errNoop ends a transaction that found nothing to do; update callers turn
+// it into nil after the rollback.
+var errNoop = errors.New("nothing to do")
+
+// randomHex returns n random bytes in hex.
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails
+	return hex.EncodeToString(b)
+}
+
+// newExecutionID returns an id like 20261128-153012-ab12.
+func newExecutionID(now time.Time) string {
+	return now.UTC().Format("20060102-150405") + "-" + randomHex(2)
+}
