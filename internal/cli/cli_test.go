@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -31,7 +32,8 @@ func TestScripts(t *testing.T) {
 			env.Setenv("GIT_AUTHOR_EMAIL", "dana@example.com")
 			env.Setenv("GIT_COMMITTER_NAME", "Dana Developer")
 			env.Setenv("GIT_COMMITTER_EMAIL", "dana@example.com")
-			return nil
+			// The example repository, for scripts that walk its story.
+			return os.CopyFS(filepath.Join(env.WorkDir, "golden-image"), os.DirFS("../../examples/golden-image"))
 		},
 	})
 }

@@ -63,7 +63,7 @@ func renderConfigDoc(checks []config.Check) []byte {
 	}
 	b.WriteString("\n## Rationale and remediation\n")
 	for _, c := range checks {
-		fmt.Fprintf(&b, "\n### %s\n\n%s\n\n**Why:** %s\n\n**Fix:** %s\n", c.ID, c.Title, oneLine(c.Rationale), oneLine(c.Remediation))
+		fmt.Fprintf(&b, "\n### %s\n\n%s\n\n**Why:** %s\n\n**Fix:** %s\n", c.ID, c.Title, joinFields(c.Rationale), joinFields(c.Remediation))
 		if len(c.References) > 0 {
 			fmt.Fprintf(&b, "\n**See:** %s\n", strings.Join(c.References, ", "))
 		}
@@ -71,6 +71,6 @@ func renderConfigDoc(checks []config.Check) []byte {
 	return b.Bytes()
 }
 
-func cell(s string) string { return strings.ReplaceAll(oneLine(s), "|", `\|`) }
+func cell(s string) string { return strings.ReplaceAll(joinFields(s), "|", `\|`) }
 
-func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+func joinFields(s string) string { return strings.Join(strings.Fields(s), " ") }

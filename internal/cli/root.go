@@ -47,7 +47,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	switch {
 	case err == nil:
 		return ExitOK
-	case errors.Is(err, errGateFailed):
+	case errors.Is(err, errGateFailed), errors.Is(err, errRunFailed):
 		return ExitGate
 	default:
 		fmt.Fprintf(stderr, "secpipe: %v\n", err)
@@ -66,7 +66,9 @@ func newRootCmd(e *env) *cobra.Command {
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usageError{fmt.Errorf("%s: %w", c.CommandPath(), err)}
 	})
-	root.AddCommand(newScanCmd(e), newSBOMCmd(e), newDBCmd(e), newVersionCmd(e))
+	root.AddCommand(newRunCmd(e), newStatusCmd(e), newLogsCmd(e), newFindingsCmd(e), newArtifactsCmd(e),
+		newRetryCmd(e), newApproveCmd(e), newImportCmd(e),
+		newScanCmd(e), newSBOMCmd(e), newDBCmd(e), newVersionCmd(e))
 	return root
 }
 
