@@ -5,7 +5,7 @@ VERSION   ?= dev
 FUZZTIME  ?= 10s
 LDFLAGS   := -X github.com/secpipe/secpipe/internal/cli.Version=$(VERSION)
 
-.PHONY: help build test test-short lint fuzz bench bench-secrets bench-config bench-vulns demo
+.PHONY: help build test test-short lint fuzz bench bench-secrets bench-config bench-vulns bench-engine demo
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -39,3 +39,6 @@ bench-config: ## configuration scan time and peak RSS on a Debian minbase rootfs
 
 bench-vulns: ## Go all.zip import time, and scan CPU-seconds and peak RSS on the 21 go.mod/go.sum files
 	bash scripts/bench-vulns.sh
+
+bench-engine: ## engine overhead per no-op action, actions per second, 10-stage pipeline time (SQLite + River)
+	bash scripts/bench-engine.sh

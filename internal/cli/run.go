@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
-	"slices"
 	"strings"
 	"time"
 
@@ -230,11 +228,6 @@ func shortRev(rev string) string {
 		return rev[:12]
 	}
 	return rev
-}
-
-// sortedKeys returns a map's keys in order.
-func sortedKeys[V any](m map[string]V) []string {
-	return slices.Sorted(maps.Keys(m))
 }
 
 // maxSummaryFindings bounds the findings the run summary lists; secpipe
