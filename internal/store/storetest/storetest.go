@@ -244,7 +244,11 @@ func testFindings(t *testing.T, s store.Store) {
 	if err != nil {
 		t.Fatalf("Findings = %v", err)
 	}
-	want := []store.ActionFinding{{"Build", "Scan", f1}, {"Build", "Scan", f2}, {"Image", "Scan", f2}}
+	want := []store.ActionFinding{
+		{Stage: "Build", Action: "Scan", Finding: f1},
+		{Stage: "Build", Action: "Scan", Finding: f2},
+		{Stage: "Image", Action: "Scan", Finding: f2},
+	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("Findings (-want +got):\n%s", diff)
 	}
@@ -252,7 +256,10 @@ func testFindings(t *testing.T, s store.Store) {
 	if err != nil {
 		t.Fatalf("FindingCounts = %v", err)
 	}
-	wantCounts := []store.FindingCount{{"Build", "Scan", 2, 1}, {"Image", "Scan", 1, 1}}
+	wantCounts := []store.FindingCount{
+		{Stage: "Build", Action: "Scan", Total: 2, Suppressed: 1},
+		{Stage: "Image", Action: "Scan", Total: 1, Suppressed: 1},
+	}
 	if diff := cmp.Diff(wantCounts, counts); diff != "" {
 		t.Errorf("FindingCounts (-want +got):\n%s", diff)
 	}
