@@ -3,7 +3,9 @@ package cli
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
+	"os/signal"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -22,7 +24,88 @@ func TestHelperSecpipe(t *testing.T) {
 	if args == "" {
 		t.Skip("runs only as the child of a crash test")
 	}
-	os.Exit(Run(context.Background(), strings.Split(args, "\x1f"), os.Stdout, os.Stderr))
+	// As main does: Ctrl-C and SIGTERM cancel the context.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := Run(ctx, strings.Split(args, "\x1f"), os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// startChild runs `secpipe ARGS...` in a child process.
+func startChild(t *testing.T, out *bytes.Buffer, args ...string) *exec.Cmd {
+	t.Helper()
+	child := exec.Command(os.Args[0], "-test.run=^TestHelperSecpipe$")
+	child.Env = append(os.Environ(), helperArgsEnv+"="+strings.Join(args, "\x1f"))
+	child.Stdout, child.Stderr = out, out
+	if err := child.Start(); err != nil {
+		t.Fatal(err)
+	}
+	return child
+}
+
+// awaitFile waits until path exists.
+func awaitFile(t *testing.T, path string, child *exec.Cmd, out *bytes.Buffer) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		if _, err := os.Stat(path); err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			child.Process.Kill()
+			t.Fatalf("%s never appeared; child output:\n%s", path, out.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestRunInterrupt: Ctrl-C (SIGINT) during `secpipe run` stops the running
+// command, marks the execution cancelled and exits 1.
+func TestRunInterrupt(t *testing.T) {
+	dir := t.TempDir()
+	repo := filepath.Join(dir, "repo")
+	if err := os.MkdirAll(repo, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	started := filepath.Join(dir, "started")
+	pipelineYAML := `version: 1
+name: interrupt
+stages:
+  - name: Build
+    actions:
+      - {name: Slow, provider: shell, config: {commands: ["touch ` + started + `", "sleep 30"]}}
+  - name: Deploy
+    actions:
+      - {name: Never, provider: shell, config: {commands: ["echo never"]}}
+`
+	if err := os.WriteFile(filepath.Join(repo, "secpipe.yml"), []byte(pipelineYAML), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	child := startChild(t, &out, "run", repo)
+	awaitFile(t, started, child, &out)
+	begin := time.Now()
+	if err := child.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	err := child.Wait()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != ExitGate {
+		t.Fatalf("interrupted run: %v, want exit %d; output:\n%s", err, ExitGate, out.String())
+	}
+	if took := time.Since(begin); took > 15*time.Second {
+		t.Errorf("run took %s to stop after SIGINT; the sleep should have been killed", took)
+	}
+	if !strings.Contains(out.String(), "CANCELLED") {
+		t.Errorf("summary does not say cancelled:\n%s", out.String())
+	}
+	var stdout, stderr bytes.Buffer
+	if code := Run(context.Background(), []string{"status", "-C", repo, "latest"}, &stdout, &stderr); code != ExitOK {
+		t.Fatalf("status = exit %d: %s", code, stderr.String())
+	}
+	if !strings.Contains(stdout.String(), "Build   Slow") || !strings.Contains(stdout.String(), "cancelled") {
+		t.Errorf("status after the interrupt:\n%s", stdout.String())
+	}
 }
 
 // TestRunCrashResume kills `secpipe run` (SIGKILL) while an action runs,
@@ -67,24 +150,9 @@ stages:
 	if err := os.WriteFile(filepath.Join(repo, "secpipe.yml"), []byte(pipelineYAML), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	child := exec.Command(os.Args[0], "-test.run=^TestHelperSecpipe$")
-	child.Env = append(os.Environ(), helperArgsEnv+"=run\x1f"+repo)
 	var out bytes.Buffer
-	child.Stdout, child.Stderr = &out, &out
-	if err := child.Start(); err != nil {
-		t.Fatal(err)
-	}
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		if _, err := os.Stat(filepath.Join(marks, "started")); err == nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			child.Process.Kill()
-			t.Fatalf("the Slow action never started; child output:\n%s", out.String())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	child := startChild(t, &out, "run", repo)
+	awaitFile(t, filepath.Join(marks, "started"), child, &out)
 	if err := child.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
