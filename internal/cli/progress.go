@@ -5,6 +5,8 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"slices"
+	"strings"
 	"sync"
 	"text/tabwriter"
 	"time"
@@ -29,11 +31,20 @@ type progress struct {
 	pending map[string]*bytes.Buffer // partial log lines per action
 	idle    *sync.Cond
 	busy    int
+
+	// On a terminal, a status line below the progress lines shows a
+	// spinner and the actions running, with their elapsed time.
+	running map[string]time.Time
+	footer  bool // the status line is on screen
+	frame   int
 }
+
+// spinnerFrames animate the status line.
+var spinnerFrames = []string{"⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"}
 
 func newProgress(e *env, verbose bool) *progress {
 	p := &progress{w: e.stdout, verbose: verbose, color: e.colour(&gateFlags{}),
-		pending: map[string]*bytes.Buffer{}}
+		pending: map[string]*bytes.Buffer{}, running: map[string]time.Time{}}
 	p.idle = sync.NewCond(&p.mu)
 	return p
 }
@@ -45,13 +56,88 @@ func (p *progress) follow(eng *engine.Engine) func() {
 		for ev := range ch {
 			p.mu.Lock()
 			p.busy++
+			p.clearFooter()
+			p.track(ev)
 			p.print(ev)
 			p.busy--
 			p.idle.Broadcast()
 			p.mu.Unlock()
 		}
 	}()
-	return cancel
+	stop := make(chan struct{})
+	if p.color {
+		go p.spin(stop)
+	}
+	return func() {
+		cancel()
+		close(stop)
+		p.mu.Lock()
+		p.clearFooter()
+		p.mu.Unlock()
+	}
+}
+
+// track keeps the set of running actions for the status line.
+func (p *progress) track(ev engine.Event) {
+	if ev.Kind != engine.EventAction {
+		return
+	}
+	key := ev.Stage + "/" + ev.Action
+	if ev.Status == pipeline.StatusRunning {
+		p.running[key] = ev.Time
+	} else {
+		delete(p.running, key)
+	}
+}
+
+// spin redraws the status line until stop is closed.
+func (p *progress) spin(stop <-chan struct{}) {
+	t := time.NewTicker(120 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+		}
+		p.mu.Lock()
+		p.drawFooter()
+		p.mu.Unlock()
+	}
+}
+
+// drawFooter writes the status line: a spinner and the running actions.
+// It is called with p.mu held.
+func (p *progress) drawFooter() {
+	if len(p.running) == 0 {
+		p.clearFooter()
+		return
+	}
+	keys := make([]string, 0, len(p.running))
+	for k := range p.running {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	parts := make([]string, 0, len(keys))
+	for _, k := range keys {
+		parts = append(parts, fmt.Sprintf("%s %s", k, time.Since(p.running[k]).Round(time.Second)))
+	}
+	p.frame = (p.frame + 1) % len(spinnerFrames)
+	line := spinnerFrames[p.frame] + " running: " + strings.Join(parts, ", ")
+	if r := []rune(line); len(r) > 120 {
+		line = string(r[:117]) + "..."
+	}
+	fmt.Fprint(p.w, "\r\x1b[K"+line)
+	p.footer = true
+}
+
+// clearFooter erases the status line so a progress line can take its
+// place. It is called with p.mu held.
+func (p *progress) clearFooter() {
+	if p.footer {
+		fmt.Fprint(p.w, "\r\x1b[K")
+		p.footer = false
+	}
 }
 
 // drain gives the printer a moment to finish the events already sent.
@@ -63,6 +149,8 @@ func (p *progress) drain() {
 	for p.busy > 0 && time.Now().Before(deadline) {
 		p.idle.Wait()
 	}
+	p.clearFooter()
+	clear(p.running)
 	for key, buf := range p.pending {
 		if buf.Len() > 0 {
 			fmt.Fprintf(p.w, "  %s | %s\n", key, buf.String())
