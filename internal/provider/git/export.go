@@ -23,6 +23,9 @@ type exporter struct {
 	out     string
 	scratch string
 	gitDir  string // set by local or remote
+	// prefix is the repository directory's path inside its work tree
+	// ("examples/app"), empty at the top: only that subtree is exported.
+	prefix string
 }
 
 // local exports from a repository on this machine.
@@ -42,17 +45,30 @@ func (ex *exporter) local(ctx context.Context) (source, error) {
 		return source{}, err
 	}
 	src.repoName = repoName(top)
+	// A repository directory inside a larger work tree (a monorepo's
+	// service, an example folder) is the source on its own: only its
+	// subtree is exported, as if it were the repository's root.
+	prefix, err := ex.g.output(ctx, nil, "-C", ex.repo, "rev-parse", "--show-prefix")
+	if err != nil {
+		return source{}, err
+	}
+	ex.prefix = strings.TrimSuffix(prefix, "/")
+	base := top
+	if ex.prefix != "" {
+		base = filepath.Join(top, filepath.FromSlash(ex.prefix))
+		src.repoName = repoName(base)
+	}
 	if ex.s.IncludeUncommitted {
 		if src.commit != head {
 			return source{}, fmt.Errorf("%w config: include_uncommitted copies the work tree, which is not on branch %s", pipeline.ErrInvalid, ex.s.Branch)
 		}
-		return src, ex.copyWorkTree(ctx, top)
+		return src, ex.copyWorkTree(ctx, base)
 	}
 	if err := ex.checkout(ctx, src.commit); err != nil {
 		return source{}, err
 	}
 	if src.commit == head && (ex.s.Branch == "" || src.branch == current) {
-		n, err := ex.uncommitted(ctx, top)
+		n, err := ex.uncommitted(ctx, base)
 		if err != nil {
 			return source{}, err
 		}
@@ -159,17 +175,24 @@ func (ex *exporter) resolve(ctx context.Context, rev string) (string, error) {
 func (ex *exporter) checkout(ctx context.Context, commit string) error {
 	env := []string{"GIT_INDEX_FILE=" + filepath.Join(ex.scratch, "index")}
 	base := []string{"--git-dir=" + ex.gitDir, "--work-tree=" + ex.out}
-	if _, err := ex.g.output(ctx, env, append(base, "read-tree", commit)...); err != nil {
+	tree := commit
+	if ex.prefix != "" {
+		tree = commit + ":" + ex.prefix
+	}
+	if _, err := ex.g.output(ctx, env, append(base, "read-tree", tree)...); err != nil {
+		if ex.prefix != "" && ctx.Err() == nil {
+			return fmt.Errorf("%w: %s is not in commit %.12s: %v", pipeline.ErrInvalid, ex.prefix, commit, err)
+		}
 		return err
 	}
 	_, err := ex.g.output(ctx, env, append(base, "checkout-index", "--all", "--force")...)
 	return err
 }
 
-// uncommitted counts the paths of the work tree that differ from HEAD:
-// modified, staged, deleted and untracked (not ignored) files.
-func (ex *exporter) uncommitted(ctx context.Context, top string) (int, error) {
-	out, err := ex.g.output(ctx, nil, "-C", top, "status", "--porcelain=v1", "-z", "--untracked-files=all")
+// uncommitted counts the paths under dir of the work tree that differ from
+// HEAD: modified, staged, deleted and untracked (not ignored) files.
+func (ex *exporter) uncommitted(ctx context.Context, dir string) (int, error) {
+	out, err := ex.g.output(ctx, nil, "-C", dir, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--", ".")
 	if err != nil {
 		return 0, err
 	}
@@ -188,10 +211,11 @@ func (ex *exporter) uncommitted(ctx context.Context, top string) (int, error) {
 	return n, nil
 }
 
-// copyWorkTree copies the tracked and untracked (not ignored) files of
-// the work tree at top into out, as they are on disk.
+// copyWorkTree copies the tracked and untracked (not ignored) files under
+// dir of the work tree into out, as they are on disk (ls-files names them
+// relative to dir).
 func (ex *exporter) copyWorkTree(ctx context.Context, top string) error {
-	out, err := ex.g.output(ctx, nil, "-C", top, "ls-files", "-z", "--cached", "--others", "--exclude-standard")
+	out, err := ex.g.output(ctx, nil, "-C", top, "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", ".")
 	if err != nil {
 		return err
 	}

@@ -324,3 +324,36 @@ func TestErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestRunSubdirectory: a repository directory inside a larger work tree
+// exports only its subtree, as its own root.
+func TestRunSubdirectory(t *testing.T) {
+	repo, _ := newRepo(t)
+	write(t, repo, "examples/app/secpipe.yml", "version: 1\n", 0o644)
+	write(t, repo, "examples/app/src/main.js", "main()\n", 0o644)
+	gitRun(t, repo, "add", ".")
+	commit(t, repo, "2024-05-07T07:08:09+02:00", "add an example")
+	sub := filepath.Join(repo, "examples", "app")
+	write(t, repo, "examples/app/new.txt", "uncommitted\n", 0o644)
+	write(t, repo, "elsewhere.txt", "uncommitted outside\n", 0o644)
+
+	req, _ := request(t, sub, nil)
+	res := run(t, req)
+	want := map[string]string{
+		"secpipe.yml": "-rw-r--r-- version: 1\n",
+		"src/main.js": "-rw-r--r-- main()\n",
+	}
+	if diff := cmp.Diff(want, listing(t, req.Outputs["SourceArtifact"])); diff != "" {
+		t.Errorf("artifact of examples/app (-want +got):\n%s", diff)
+	}
+	if len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0], "1 uncommitted file(s)") {
+		t.Errorf("Warnings = %q, want one counting only the subtree's uncommitted file", res.Warnings)
+	}
+
+	req, _ = request(t, sub, map[string]any{"include_uncommitted": true})
+	run(t, req)
+	want["new.txt"] = "-rw-r--r-- uncommitted\n"
+	if diff := cmp.Diff(want, listing(t, req.Outputs["SourceArtifact"])); diff != "" {
+		t.Errorf("work tree of examples/app (-want +got):\n%s", diff)
+	}
+}

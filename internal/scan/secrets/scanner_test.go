@@ -112,6 +112,10 @@ func TestScanTree(t *testing.T) {
 		"docs/.gitkeep":          "",
 		"docs/notes.md":          "nothing here\n",
 		"dir/sub/.hidden/key.md": "  " + testToken(4) + "\n",
+		// secpipe run's state: copies of the tree, not reported twice.
+		".secpipe/state.db":              "",
+		".secpipe/artifacts/blobs/ab/cd": tok + "\n",
+		"other/.secpipe/not-state.txt":   "  " + testToken(5) + "\n",
 	})
 	if err := os.Symlink(filepath.Join(outside, "secret.txt"), filepath.Join(root, "link.txt")); err != nil {
 		t.Fatal(err)
@@ -126,6 +130,7 @@ func TestScanTree(t *testing.T) {
 		"test-token dir/b.env:3:7",
 		"test-token dir/sub/.hidden/key.md:1:3",
 		"test-token dir/sub/c.go:3:12",
+		"test-token other/.secpipe/not-state.txt:1:3",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("Scan(tree) findings (-want +got):\n%s", diff)

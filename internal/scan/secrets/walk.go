@@ -72,7 +72,7 @@ func (s *Scanner) walk(ctx context.Context, root string, jobs chan<- fileJob) er
 		}
 		rel = filepath.ToSlash(rel)
 		if d.IsDir() {
-			if path != root && (d.Name() == ".git" || s.excluded(rel)) {
+			if path != root && (d.Name() == ".git" || isStateDir(path, d) || s.excluded(rel)) {
 				return filepath.SkipDir
 			}
 			return nil
@@ -197,4 +197,15 @@ func isBinary(head []byte) bool {
 	}
 	// bzip2: "BZh", a block size digit, then the block magic.
 	return len(head) >= 10 && string(head[:3]) == "BZh" && string(head[4:10]) == "1AY&SY"
+}
+
+// isStateDir reports whether dir is the .secpipe folder `secpipe run`
+// keeps inside a repository: its artifacts and logs are copies of the
+// repository, whose findings the scan reports once, where they are.
+func isStateDir(dir string, d fs.DirEntry) bool {
+	if d.Name() != ".secpipe" {
+		return false
+	}
+	_, err := os.Stat(filepath.Join(dir, "state.db"))
+	return err == nil
 }
