@@ -68,7 +68,7 @@ func newRootCmd(e *env) *cobra.Command {
 	})
 	root.AddCommand(newRunCmd(e), newStatusCmd(e), newLogsCmd(e), newFindingsCmd(e), newArtifactsCmd(e),
 		newRetryCmd(e), newApproveCmd(e), newImportCmd(e),
-		newScanCmd(e), newSBOMCmd(e), newDBCmd(e), newVersionCmd(e))
+		newScanCmd(e), newSBOMCmd(e), newDBCmd(e), newThreatListCmd(e), newVersionCmd(e))
 	return root
 }
 

@@ -33,7 +33,7 @@ Every scan command shares the report flags (--format, --output) and the gate
 flags (--fail-on, --ignore-file, --baseline). Exit codes: 0 the gate passed,
 1 the gate failed, 2 bad usage or a runtime error.`,
 	}
-	cmd.AddCommand(newScanSecretsCmd(e), newScanConfigCmd(e), newScanVulnsCmd(e))
+	cmd.AddCommand(newScanSecretsCmd(e), newScanConfigCmd(e), newScanVulnsCmd(e), newScanThreatCmd(e))
 	return cmd
 }
 

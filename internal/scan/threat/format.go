@@ -1,0 +1,7 @@
+package threat
+
+import "strconv"
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+func ftoa(f float64) string { return strconv.FormatFloat(f, 'f', 2, 64) }
