@@ -44,6 +44,7 @@ func providers(log *slog.Logger) []pipeline.Provider {
 		approval.New(approval.Config{Logger: log}),
 		invoke.New(invoke.Config{Logger: log, Environ: builderEnviron()}),
 		custom.New(custom.Config{Logger: log}),
+		&imageProvider{log: log},
 	}
 }
 

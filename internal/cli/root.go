@@ -67,7 +67,7 @@ func newRootCmd(e *env) *cobra.Command {
 		return usageError{fmt.Errorf("%s: %w", c.CommandPath(), err)}
 	})
 	root.AddCommand(newRunCmd(e), newStatusCmd(e), newLogsCmd(e), newFindingsCmd(e), newArtifactsCmd(e),
-		newRetryCmd(e), newApproveCmd(e), newImportCmd(e),
+		newRetryCmd(e), newApproveCmd(e), newImportCmd(e), newImageCmd(e),
 		newScanCmd(e), newSBOMCmd(e), newDBCmd(e), newThreatListCmd(e), newVersionCmd(e))
 	return root
 }

@@ -246,3 +246,21 @@ func TestParseOCITarget(t *testing.T) {
 		}
 	}
 }
+
+func TestIsAttachment(t *testing.T) {
+	tests := []struct {
+		artifactType string
+		want         bool
+	}{
+		{artifactType: "", want: false},
+		{artifactType: "application/vnd.oci.image.config.v1+json", want: false},
+		{artifactType: "application/vnd.docker.container.image.v1+json", want: false},
+		{artifactType: "application/vnd.cyclonedx+json", want: true},
+		{artifactType: "application/vnd.secpipe.report+json", want: true},
+	}
+	for _, tt := range tests {
+		if got := isAttachment(v1.Descriptor{ArtifactType: tt.artifactType}); got != tt.want {
+			t.Errorf("isAttachment(%q) = %v, want %v", tt.artifactType, got, tt.want)
+		}
+	}
+}
