@@ -5,7 +5,7 @@ VERSION   ?= dev
 FUZZTIME  ?= 10s
 LDFLAGS   := -X github.com/secpipe/secpipe/internal/cli.Version=$(VERSION)
 
-.PHONY: help build test test-short lint fuzz bench bench-secrets bench-config bench-vulns bench-engine demo
+.PHONY: help build test test-short lint fuzz bench bench-secrets bench-config bench-vulns bench-engine bench-image demo
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -42,3 +42,6 @@ bench-vulns: ## Go all.zip import time, and scan CPU-seconds and peak RSS on the
 
 bench-engine: ## engine overhead per no-op action, actions per second, 10-stage pipeline time (SQLite + River)
 	bash scripts/bench-engine.sh
+
+bench-image: ## golden-image build times: busybox fixture (< 2 s) and Debian minbase + one package (< 30 s, warm)
+	bash scripts/bench-image.sh
