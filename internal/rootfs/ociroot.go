@@ -90,7 +90,7 @@ func pickManifest(all []v1.Descriptor, tag string) (v1.Descriptor, error) {
 	// Artifacts attached to an image (an SBOM, a scan report: OCI 1.1
 	// manifests with an artifactType) are listed beside it; they are not
 	// images to open.
-	ms := slices.DeleteFunc(slices.Clone(all), func(d v1.Descriptor) bool { return isAttachment(d) })
+	ms := slices.DeleteFunc(slices.Clone(all), func(d v1.Descriptor) bool { return IsAttachment(d) })
 	if len(ms) == 0 {
 		return v1.Descriptor{}, errors.New("index.json lists no image")
 	}
@@ -116,11 +116,11 @@ func pickManifest(all []v1.Descriptor, tag string) (v1.Descriptor, error) {
 	return v1.Descriptor{}, fmt.Errorf("%d images tagged %q; name one by its full reference (tags: %s)", len(found), tag, tagList(ms))
 }
 
-// isAttachment reports whether d is an artifact attached to an image
+// IsAttachment reports whether d is an artifact attached to an image
 // rather than an image: its artifactType is set and is not an image
 // configuration type (layout writers copy an image's config media type
 // into artifactType).
-func isAttachment(d v1.Descriptor) bool {
+func IsAttachment(d v1.Descriptor) bool {
 	t := d.ArtifactType
 	return t != "" && !strings.Contains(t, "image.config") && !strings.Contains(t, "container.image")
 }

@@ -259,8 +259,8 @@ func TestIsAttachment(t *testing.T) {
 		{artifactType: "application/vnd.secpipe.report+json", want: true},
 	}
 	for _, tt := range tests {
-		if got := isAttachment(v1.Descriptor{ArtifactType: tt.artifactType}); got != tt.want {
-			t.Errorf("isAttachment(%q) = %v, want %v", tt.artifactType, got, tt.want)
+		if got := IsAttachment(v1.Descriptor{ArtifactType: tt.artifactType}); got != tt.want {
+			t.Errorf("IsAttachment(%q) = %v, want %v", tt.artifactType, got, tt.want)
 		}
 	}
 }

@@ -58,6 +58,9 @@ func pickImage(idx v1.ImageIndex, tag string, depth int) (v1.Image, error) {
 	}
 	var found []v1.Descriptor
 	for _, d := range im.Manifests {
+		if rootfs.IsAttachment(d) {
+			continue // an SBOM or report attached to an image
+		}
 		name := d.Annotations[refNameAnnotation]
 		if tag == "" || name == tag || strings.HasSuffix(name, ":"+tag) {
 			found = append(found, d)

@@ -114,7 +114,7 @@ func (b *Builder) Build(ctx context.Context, s Spec) (Result, error) {
 	fmt.Fprintf(log, "base: preparing %s\n", s.Base)
 	info, err := base.Prepare(ctx, s.Base, root, base.Options{CacheDir: b.CacheDir})
 	if err != nil {
-		return res, fmt.Errorf("base %s: %w", s.Base, err)
+		return res, err // it names the base
 	}
 	res.Base = info
 	if b.Store != nil && info.Digest != "" {
