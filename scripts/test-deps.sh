@@ -7,6 +7,8 @@ command -v git >/dev/null 2>&1 || need+=(git)
 # Golden-image builds run install scripts in a bubblewrap sandbox; the test
 # base image is built from Debian's statically linked busybox.
 command -v bwrap >/dev/null 2>&1 || need+=(bubblewrap)
+# Verify records what a launched image does with strace.
+command -v strace >/dev/null 2>&1 || need+=(strace)
 dpkg-query -W -f='${Status}' busybox-static 2>/dev/null | grep -q 'install ok installed' || need+=(busybox-static)
 [ ${#need[@]} -eq 0 ] && exit 0
 echo "installing test dependencies: ${need[*]}" >&2

@@ -19,8 +19,10 @@ import (
 	"github.com/secpipe/secpipe/internal/pipeline"
 	imagebuild "github.com/secpipe/secpipe/internal/provider/image"
 	"github.com/secpipe/secpipe/internal/provider/scan"
+	"github.com/secpipe/secpipe/internal/report"
 	"github.com/secpipe/secpipe/internal/rootfs"
 	"github.com/secpipe/secpipe/internal/scan/sbom"
+	"github.com/secpipe/secpipe/internal/scan/threat"
 )
 
 // imageDir returns where images live: the flag, $SECPIPE_IMAGE_DIR, or
@@ -111,7 +113,7 @@ func newImageCmd(e *env) *cobra.Command {
 	}
 	cmd.PersistentFlags().StringVar(&dir, "images", "", "image store `DIR` (default: $SECPIPE_IMAGE_DIR or ~/.local/share/secpipe/images)")
 	cmd.AddCommand(newImageBuildCmd(e, &dir), newImageListCmd(e, &dir), newImageInspectCmd(e, &dir),
-		newImagePromoteCmd(e, &dir), newImageRevokeCmd(e, &dir))
+		newImagePromoteCmd(e, &dir), newImageRevokeCmd(e, &dir), newImageVerifyCmd(e, &dir))
 	return cmd
 }
 
@@ -353,4 +355,122 @@ func (ip *imageProvider) Run(ctx context.Context, req *pipeline.ActionRequest) (
 		return pipeline.ActionResult{}, ip.err
 	}
 	return ip.p.Run(ctx, req)
+}
+
+func newImageVerifyCmd(e *env, dirFlag *string) *cobra.Command {
+	var (
+		g       gateFlags
+		tf      threatFlags
+		vs      imagebuild.VerifySpec
+		events  string
+		verbose bool
+	)
+	cmd := &cobra.Command{
+		Use:   "verify REF --test SCRIPT",
+		Short: "Launch an image in the sandbox, run its smoke test, and check what it did for threats",
+		Long: `Launch an image (an image of the store, or oci:DIR[:TAG]) in the sandbox with
+no network, run the smoke test script in it while recording every process,
+file write, connection and DNS query, then evaluate the recording with the
+threat detectors (as secpipe scan threat does) and gate on the findings.
+Exit 1 when the smoke test fails or the gate fails.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if vs.Test == "" {
+				return usageError{errors.New("--test is required")}
+			}
+			dir, err := imageDir(*dirFlag)
+			if err != nil {
+				return err
+			}
+			log := cliLogger(e, verbose)
+			b, err := newBuilder(dir, log)
+			if err != nil {
+				return err
+			}
+			cfg, err := threatConfig(&tf)
+			if err != nil {
+				return err
+			}
+			if events == "" {
+				f, err := os.CreateTemp("", "secpipe-events-*.jsonl")
+				if err != nil {
+					return err
+				}
+				f.Close()
+				events = f.Name()
+				defer os.Remove(events)
+			}
+			vs.Image, vs.Log = args[0], e.stderr
+			v := &verifyScan{b: b, spec: vs, events: events,
+				threat: threat.NewScanner(cfg, threat.ReadOptions{}, log)}
+			ids := map[string]bool{}
+			for _, t := range threat.FindingTypes() {
+				ids[t.ID] = true
+			}
+			err = runScan(cmd.Context(), e, scanJob{scanner: v, target: args[0], root: ".", flags: &g, rules: ids,
+				finish: v.finish})
+			if err != nil {
+				return err
+			}
+			if v.res.ExitCode != 0 {
+				fmt.Fprintf(e.stderr, "smoke test failed: exit status %d\n", v.res.ExitCode)
+				return errRunFailed
+			}
+			return nil
+		},
+	}
+	g.register(cmd, "high")
+	f := cmd.Flags()
+	f.StringVar(&vs.Test, "test", "", "the smoke test `SCRIPT` (run with /bin/sh inside the image)")
+	f.StringVar(&vs.Context, "context", "", "`DIR` bound read-only as the test's working directory (default: the script's)")
+	f.StringVar(&events, "events", "", "keep the recorded events (JSON lines) in `FILE`")
+	f.StringArrayVar(&tf.lists, "threat-list", nil, "threat list `FILE` (repeatable)")
+	f.StringArrayVar(&tf.trusted, "trusted-list", nil, "trusted list `FILE` (repeatable)")
+	f.IntSliceVar(&tf.ports, "allowed-ports", nil, "the image's declared `PORTS`")
+	f.BoolVarP(&verbose, "verbose", "v", false, "log diagnostics to standard error")
+	return cmd
+}
+
+// verifyScan runs a verify and evaluates its recording as the scanner of
+// a scan job, keeping the smoke test's outcome for the report.
+type verifyScan struct {
+	b      *imagebuild.Builder
+	spec   imagebuild.VerifySpec
+	events string
+	threat *threat.Scanner
+	res    imagebuild.VerifyResult
+}
+
+var _ pipeline.Scanner = (*verifyScan)(nil)
+
+// Name returns "verify".
+func (v *verifyScan) Name() string { return "verify" }
+
+// Scan launches the image, records the smoke test and detects threats.
+func (v *verifyScan) Scan(ctx context.Context, _ string, emit func(pipeline.Finding) error) error {
+	f, err := os.Create(v.events)
+	if err != nil {
+		return err
+	}
+	spec := v.spec
+	spec.Events = f
+	res, err := v.b.Verify(ctx, spec)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	v.res = res
+	return v.threat.Scan(ctx, v.events, emit)
+}
+
+// finish notes the smoke test's outcome in the report.
+func (v *verifyScan) finish(r *report.Report) {
+	status := "passed"
+	if v.res.ExitCode != 0 {
+		status = fmt.Sprintf("FAILED (exit status %d)", v.res.ExitCode)
+	}
+	r.Warnings = append(r.Warnings, fmt.Sprintf("smoke test %s; %d events recorded in %s",
+		status, v.res.Events, v.res.Duration.Round(time.Millisecond)))
 }

@@ -99,20 +99,31 @@ func (e missingTool) Unwrap() error { return pipeline.ErrNotFound }
 // sandbox is gone, as long as they are still empty. Run may be called
 // concurrently for different roots.
 func Run(ctx context.Context, s Spec) (int, error) {
-	args, err := arguments(s)
+	bwrap, args, cleanup, err := Command(s)
 	if err != nil {
 		return -1, err
 	}
-	bwrap, err := bwrapPath()
-	if err != nil {
-		return -1, err
+	defer cleanup()
+	return run(ctx, bwrap, args, s.Stdout, s.Stderr)
+}
+
+// Command returns the bwrap program and its command line for s (fd 3 is
+// bwrap's JSON status pipe), and creates the mount points bwrap needs
+// inside s.Root; call cleanup once the sandbox is gone to remove those
+// still empty. It is what Run executes, for callers that wrap bwrap in
+// another program (telemetry runs it under strace). Errors are as Run's.
+func Command(s Spec) (bwrap string, args []string, cleanup func(), err error) {
+	if args, err = arguments(s); err != nil {
+		return "", nil, nil, err
+	}
+	if bwrap, err = bwrapPath(); err != nil {
+		return "", nil, nil, err
 	}
 	created, err := missingMountPoints(s)
 	if err != nil {
-		return -1, err
+		return "", nil, nil, err
 	}
-	defer removeMountPoints(s.Root, created)
-	return run(ctx, bwrap, args, s.Stdout, s.Stderr)
+	return bwrap, args, func() { removeMountPoints(s.Root, created) }, nil
 }
 
 // arguments builds bwrap's command line for s; fd 3 is the status pipe.

@@ -1,0 +1,296 @@
+package telemetry
+
+import (
+	"path"
+	"strconv"
+	"strings"
+)
+
+// maxProcs bounds the processes a tracker remembers; a fork bomb cannot
+// make it grow without end. Past it, new processes start with no state.
+const maxProcs = 1 << 16
+
+// maxFDs bounds the descriptors remembered per process.
+const maxFDs = 1024
+
+// proc is what the tracker knows of one process (threads share it).
+type proc struct {
+	ppid int
+	exe  string
+	comm string
+	// cwd is the working directory inside the sandbox, "" when unknown.
+	cwd string
+	fds map[int]fdInfo
+	// placeholder is set while the process is known only from its own
+	// lines, before its parent's clone returned.
+	placeholder bool
+}
+
+// fdInfo describes an open descriptor.
+type fdInfo struct {
+	// desc is what the event log calls it: "socket:tcp:IP:PORT", "pipe",
+	// a path.
+	desc string
+	// proto is "tcp" or "udp" for an Internet socket.
+	proto string
+	// port is the local port bound, for listen events.
+	port int
+	// dns marks a socket connected to port 53.
+	dns bool
+}
+
+// tracker turns the calls of a strace log into events. It starts emitting
+// at the first successful execve of the sandboxed command after bwrap's
+// own; processes seen before that belong to bwrap and are never reported.
+// Not safe for concurrent use.
+type tracker struct {
+	argv0   string
+	dir     string
+	execs   int // execve calls of bwrap before the command started
+	started bool
+	outside map[int]bool
+	procs   map[int]*proc
+	pending map[int]rawLine
+	emit    func(*record)
+}
+
+func newTracker(argv0, dir string, emit func(*record)) *tracker {
+	if dir == "" {
+		dir = "/"
+	}
+	return &tracker{argv0: argv0, dir: dir, outside: make(map[int]bool), procs: make(map[int]*proc),
+		pending: make(map[int]rawLine), emit: emit}
+}
+
+// line handles one line of strace's output and reports whether it had
+// strace's shape.
+func (t *tracker) line(s string) bool {
+	r, ok := parseLine(s)
+	if !ok {
+		return false
+	}
+	switch r.kind {
+	case lineOther:
+		return true
+	case lineUnfinished:
+		if len(t.pending) < maxProcs {
+			t.pending[r.pid] = r
+		}
+		return true
+	case lineResumed:
+		start, ok := t.pending[r.pid]
+		delete(t.pending, r.pid)
+		if !ok || start.name != r.name {
+			return false
+		}
+		r.time, r.body = start.time, start.body+r.body
+	}
+	c, ok := parseCall(r.pid, r.time, r.name, r.body)
+	if !ok {
+		return false
+	}
+	t.handle(&c)
+	return true
+}
+
+// handle applies one finished call.
+func (t *tracker) handle(c *call) {
+	if !t.started {
+		t.beforeStart(c)
+		return
+	}
+	if t.outside[c.pid] {
+		return
+	}
+	switch c.name {
+	case "execve", "execveat":
+		t.exec(c)
+	case "clone", "clone3", "fork", "vfork":
+		t.clone(c)
+	case "connect":
+		t.connect(c)
+	case "sendto", "sendmsg", "sendmmsg", "write":
+		t.send(c)
+	case "bind", "listen":
+		t.bindListen(c)
+	case "socket", "socketpair", "pipe", "pipe2", "accept", "accept4":
+		t.newFD(c)
+	case "dup", "dup2", "dup3", "close", "chdir", "fchdir":
+		t.fdTable(c)
+	default:
+		t.file(c)
+	}
+}
+
+// beforeStart watches bwrap's calls for the execve that starts the
+// command; every process seen until then is bwrap's.
+func (t *tracker) beforeStart(c *call) {
+	switch {
+	case c.name == "clone" || c.name == "clone3" || c.name == "fork" || c.name == "vfork":
+		t.clone(c) // the command's parent is bwrap's
+		t.outside[c.pid] = true
+		return
+	case c.name != "execve" || !c.hasRet || c.ret != 0 || len(c.args) == 0:
+		t.outside[c.pid] = true
+		return
+	}
+	t.execs++
+	filename, _ := unquote(c.args[0])
+	if t.execs == 1 || !t.isCommand(filename) {
+		t.outside[c.pid] = true
+		return
+	}
+	t.started = true
+	delete(t.outside, c.pid)
+	p := t.proc(c.pid)
+	p.cwd, p.exe, p.comm = t.dir, "", ""
+	clear(p.fds) // bwrap's descriptors, named by host paths
+	t.exec(c)
+}
+
+// isCommand reports whether execve's filename is the sandboxed command:
+// argv[0] itself, or found on PATH when argv[0] has no slash.
+func (t *tracker) isCommand(filename string) bool {
+	if filename == t.argv0 {
+		return true
+	}
+	return !strings.Contains(t.argv0, "/") && path.Base(filename) == t.argv0
+}
+
+// proc returns the state of pid, creating a placeholder for a process
+// whose parent's clone has not returned yet.
+func (t *tracker) proc(pid int) *proc {
+	if p, ok := t.procs[pid]; ok {
+		return p
+	}
+	p := &proc{fds: make(map[int]fdInfo), placeholder: true}
+	if len(t.procs) < maxProcs {
+		t.procs[pid] = p
+	}
+	return p
+}
+
+// clone records a new process or thread and what it inherits.
+func (t *tracker) clone(c *call) {
+	if !c.hasRet || c.ret <= 0 {
+		return
+	}
+	child := int(c.ret)
+	if n, ok := translatedPID(c.comment); ok {
+		child = n
+	}
+	parent := t.proc(c.pid)
+	if c.name != "fork" && c.name != "vfork" && strings.Contains(strings.Join(c.args, ","), "CLONE_THREAD") {
+		if len(t.procs) < maxProcs {
+			t.procs[child] = parent
+		}
+		return
+	}
+	p := t.proc(child)
+	if !p.placeholder {
+		return
+	}
+	p.placeholder = false
+	p.ppid = c.pid
+	if p.exe == "" {
+		p.exe, p.comm = parent.exe, parent.comm
+	}
+	if p.cwd == "" {
+		p.cwd = parent.cwd
+	}
+	for fd, info := range parent.fds {
+		if _, set := p.fds[fd]; !set {
+			p.fds[fd] = info
+		}
+	}
+}
+
+// translatedPID reads strace's "2 /* 9615 in strace's PID NS */" comment.
+func translatedPID(comment string) (int, bool) {
+	num, rest, ok := strings.Cut(comment, " ")
+	if !ok || !strings.HasPrefix(rest, "in strace's PID NS") {
+		return 0, false
+	}
+	n, err := strconv.Atoi(num)
+	return n, err == nil && n > 0
+}
+
+// exec reports a successful execve or execveat.
+func (t *tracker) exec(c *call) {
+	if !c.hasRet || c.ret != 0 {
+		return
+	}
+	p := t.proc(c.pid)
+	fileArg, argvArg := 0, 1
+	if c.name == "execveat" {
+		fileArg, argvArg = 1, 2
+	}
+	if len(c.args) <= argvArg {
+		return
+	}
+	filename, _ := unquote(c.args[fileArg])
+	argv, _ := unquoteArray(c.args[argvArg])
+	exe, comm := filename, path.Base(filename)
+	switch {
+	case filename == "/proc/self/exe" && p.exe != "":
+		exe = p.exe // busybox running one of its applets
+		if len(argv) > 0 {
+			comm = path.Base(argv[0])
+		}
+	case c.name == "execveat" && !strings.HasPrefix(filename, "/") && !strings.HasPrefix(c.args[0], "AT_FDCWD"):
+		exe = "" // relative to a directory descriptor
+	default:
+		exe = resolve(p.cwd, filename)
+	}
+	if len(comm) > 15 {
+		comm = comm[:15]
+	}
+	p.exe, p.comm = exe, comm
+	r := newRecord(typeExec, c.time, c.pid, p)
+	r.Exe, r.Argv, r.Cwd, r.FDs = exe, argv, p.cwd, stdFDs(p)
+	t.emit(&r)
+}
+
+// stdFDs returns what descriptors 0, 1 and 2 are, when known.
+func stdFDs(p *proc) map[string]string {
+	var m map[string]string
+	for fd := 0; fd <= 2; fd++ {
+		if info, ok := p.fds[fd]; ok && info.desc != "" {
+			if m == nil {
+				m = make(map[string]string, 3)
+			}
+			m[strconv.Itoa(fd)] = info.desc
+		}
+	}
+	return m
+}
+
+// resolve makes p absolute against cwd; it returns "" when p is relative
+// and cwd unknown.
+func resolve(cwd, p string) string {
+	switch {
+	case p == "":
+		return ""
+	case strings.HasPrefix(p, "/"):
+		return path.Clean(p)
+	case cwd != "":
+		return path.Join(cwd, p)
+	}
+	return ""
+}
+
+// fdArg reads a descriptor argument ("3", or "3<...>" with -y).
+func fdArg(s string) (int, bool) {
+	if i := strings.IndexByte(s, '<'); i >= 0 {
+		s = s[:i]
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(s))
+	return n, err == nil && n >= 0
+}
+
+// setFD records info for fd of p, within the bound.
+func setFD(p *proc, fd int, info fdInfo) {
+	if _, ok := p.fds[fd]; ok || len(p.fds) < maxFDs {
+		p.fds[fd] = info
+	}
+}

@@ -1,0 +1,128 @@
+package image
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/secpipe/secpipe/internal/executor/sandbox"
+	"github.com/secpipe/secpipe/internal/executor/telemetry"
+	"github.com/secpipe/secpipe/internal/image/base"
+	"github.com/secpipe/secpipe/internal/pipeline"
+)
+
+// VerifySpec is one launch-and-verify run.
+type VerifySpec struct {
+	// Image is an image of the store (digest, NAME, NAME@CHANNEL) or an
+	// OCI layout (oci:DIR[:TAG]).
+	Image string
+	// Test is the smoke test script (run with /bin/sh inside the image);
+	// Context is bound read-only at /secpipe/context as its working
+	// directory (default: the script's directory).
+	Test, Context string
+	// Events receives the run's process, file, network and DNS events as
+	// JSON lines (the format scan threat reads).
+	Events io.Writer
+	// Log receives the smoke test's output.
+	Log io.Writer
+}
+
+// VerifyResult is what a verify run saw.
+type VerifyResult struct {
+	Digest   string
+	ExitCode int
+	Events   int
+	Duration time.Duration
+}
+
+// Verify starts the image in the sandbox with no network but its own
+// loopback, runs the smoke test in it while recording what every process
+// does, and removes everything afterwards. The smoke test's exit status is
+// in the result; an error means the run could not happen.
+func (b *Builder) Verify(ctx context.Context, vs VerifySpec) (VerifyResult, error) {
+	start := time.Now()
+	var res VerifyResult
+	if err := sandbox.Available(); err != nil {
+		return res, err
+	}
+	if err := os.MkdirAll(b.WorkDir, 0o755); err != nil {
+		return res, err
+	}
+	dir, err := os.MkdirTemp(b.WorkDir, "verify-")
+	if err != nil {
+		return res, err
+	}
+	defer os.RemoveAll(dir)
+	ref, err := b.layoutRef(ctx, vs.Image, filepath.Join(dir, "layout"))
+	if err != nil {
+		return res, err
+	}
+	root := filepath.Join(dir, "rootfs")
+	info, err := base.Prepare(ctx, ref, root, base.Options{CacheDir: b.CacheDir})
+	if err != nil {
+		return res, err
+	}
+	res.Digest = info.Digest
+	script, err := os.ReadFile(vs.Test)
+	if err != nil {
+		return res, fmt.Errorf("smoke test: %w", err)
+	}
+	testDir := filepath.Join(dir, "test")
+	if err := os.Mkdir(testDir, 0o755); err != nil {
+		return res, err
+	}
+	if err := os.WriteFile(filepath.Join(testDir, "smoke.sh"), script, 0o755); err != nil {
+		return res, err
+	}
+	contextDir := vs.Context
+	if contextDir == "" {
+		contextDir = filepath.Dir(vs.Test)
+	}
+	if contextDir, err = filepath.Abs(contextDir); err != nil {
+		return res, err
+	}
+	log := vs.Log
+	if log == nil {
+		log = io.Discard
+	}
+	events := vs.Events
+	if events == nil {
+		events = io.Discard
+	}
+	code, stats, err := telemetry.Run(ctx, sandbox.Spec{
+		Root: root, Argv: []string{"/bin/sh", "/secpipe/test/smoke.sh"}, Dir: "/secpipe/context",
+		Env:      []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root"},
+		Hostname: "secpipe-verify",
+		Binds: []sandbox.Bind{{Source: testDir, Target: "/secpipe/test", ReadOnly: true},
+			{Source: contextDir, Target: "/secpipe/context", ReadOnly: true}},
+		Stdout: log, Stderr: log,
+	}, events, telemetry.Options{})
+	if err != nil {
+		return res, fmt.Errorf("verify %s: %w", vs.Image, err)
+	}
+	res.ExitCode, res.Events, res.Duration = code, stats.Events, time.Since(start)
+	return res, nil
+}
+
+// layoutRef turns an image reference into an oci: reference base.Prepare
+// reads: an oci: reference as it is, a store image exported to dir.
+func (b *Builder) layoutRef(ctx context.Context, ref, dir string) (string, error) {
+	if strings.HasPrefix(ref, "oci:") {
+		return ref, nil
+	}
+	if b.Store == nil {
+		return "", fmt.Errorf("%w: image %s: no image store", pipeline.ErrInvalid, ref)
+	}
+	img, err := b.Store.Inspect(ctx, ref)
+	if err != nil {
+		return "", err
+	}
+	if err := b.Store.Export(ctx, img.Digest, dir); err != nil {
+		return "", fmt.Errorf("image %s: %w", ref, err)
+	}
+	return "oci:" + dir, nil
+}
