@@ -322,21 +322,24 @@ func printJSON(w io.Writer, v any) error {
 	return enc.Encode(v)
 }
 
-// imageProvider is the pipeline's `image` action; it opens the image store
-// on first use, so listing providers has no side effects.
+// imageProvider is a pipeline action run by the image builder (image,
+// verify); it opens the image store on first use, so listing providers
+// has no side effects.
 type imageProvider struct {
+	name string
+	make func(*imagebuild.Builder) pipeline.Provider
 	log  *slog.Logger
 	once sync.Once
-	p    *imagebuild.Provider
+	p    pipeline.Provider
 	err  error
 }
 
 var _ pipeline.Provider = (*imageProvider)(nil)
 
-// Name returns "image".
-func (ip *imageProvider) Name() string { return "image" }
+// Name returns the action's provider name.
+func (ip *imageProvider) Name() string { return ip.name }
 
-// Run builds the image the action describes.
+// Run runs the action on the builder.
 func (ip *imageProvider) Run(ctx context.Context, req *pipeline.ActionRequest) (pipeline.ActionResult, error) {
 	ip.once.Do(func() {
 		dir, err := imageDir("")
@@ -349,7 +352,7 @@ func (ip *imageProvider) Run(ctx context.Context, req *pipeline.ActionRequest) (
 			ip.err = err
 			return
 		}
-		ip.p = imagebuild.NewProvider(b)
+		ip.p = ip.make(b)
 	})
 	if ip.err != nil {
 		return pipeline.ActionResult{}, ip.err

@@ -19,6 +19,7 @@ import (
 	"github.com/secpipe/secpipe/internal/provider/buildspec"
 	"github.com/secpipe/secpipe/internal/provider/custom"
 	"github.com/secpipe/secpipe/internal/provider/git"
+	imagebuild "github.com/secpipe/secpipe/internal/provider/image"
 	"github.com/secpipe/secpipe/internal/provider/invoke"
 	"github.com/secpipe/secpipe/internal/provider/scan"
 	"github.com/secpipe/secpipe/internal/provider/shell"
@@ -44,7 +45,10 @@ func providers(log *slog.Logger) []pipeline.Provider {
 		approval.New(approval.Config{Logger: log}),
 		invoke.New(invoke.Config{Logger: log, Environ: builderEnviron()}),
 		custom.New(custom.Config{Logger: log}),
-		&imageProvider{log: log},
+		&imageProvider{name: "image", log: log,
+			make: func(b *imagebuild.Builder) pipeline.Provider { return imagebuild.NewProvider(b) }},
+		&imageProvider{name: "verify", log: log,
+			make: func(b *imagebuild.Builder) pipeline.Provider { return imagebuild.NewVerifyProvider(b) }},
 	}
 }
 

@@ -1,9 +1,11 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -11,6 +13,7 @@ import (
 
 	"github.com/secpipe/secpipe/internal/engine"
 	"github.com/secpipe/secpipe/internal/pipeline"
+	"github.com/secpipe/secpipe/internal/store"
 )
 
 // errRunFailed is returned when an execution ends other than succeeded;
@@ -241,6 +244,8 @@ func printFindings(ctx context.Context, e *env, l *local, id string) error {
 	if err != nil {
 		return err
 	}
+	// Most severe first: a failed gate's findings lead.
+	slices.SortStableFunc(afs, func(a, b store.ActionFinding) int { return cmp.Compare(b.Finding.Severity, a.Finding.Severity) })
 	var shown int
 	tw := newTable(e.stdout)
 	for _, af := range afs {
