@@ -474,6 +474,6 @@ func (v *verifyScan) finish(r *report.Report) {
 	if v.res.ExitCode != 0 {
 		status = fmt.Sprintf("FAILED (exit status %d)", v.res.ExitCode)
 	}
-	r.Warnings = append(r.Warnings, fmt.Sprintf("smoke test %s; %d events recorded in %s",
-		status, v.res.Events, v.res.Duration.Round(time.Millisecond)))
+	r.Warnings = append(r.Warnings, fmt.Sprintf("smoke test %s; %d events recorded in %s; the sinkhole answered %d DNS questions and accepted %d connections",
+		status, v.res.Events, v.res.Duration.Round(time.Millisecond), v.res.Queries, v.res.Connections))
 }

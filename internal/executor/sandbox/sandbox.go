@@ -53,6 +53,10 @@ type Spec struct {
 	// /etc/resolv.conf read-only so names resolve); when false the sandbox
 	// gets a network namespace of its own with only a loopback device.
 	Network bool
+	// ResolvConf, when set, is the resolv.conf bound read-only over the
+	// root's instead of the host's (a sinkhole's DNS server), under the
+	// same conditions.
+	ResolvConf string
 	// Binds are extra mounts, applied after the root, /proc and /dev.
 	Binds []Bind
 	// Stdout and Stderr receive the command's output as it is written;
@@ -144,7 +148,7 @@ func arguments(s Spec) ([]string, error) {
 	}
 	args = append(args, "--bind", s.Root, "/", "--proc", "/proc", "--dev", "/dev")
 	if resolvConfBind(s) {
-		args = append(args, "--ro-bind", hostResolvConf, hostResolvConf)
+		args = append(args, "--ro-bind", resolvConfSource(s), hostResolvConf)
 	}
 	for _, b := range s.Binds {
 		flag := "--bind"
@@ -208,7 +212,7 @@ func resolvConfBind(s Spec) bool {
 	if !s.Network {
 		return false
 	}
-	if _, err := os.Stat(hostResolvConf); err != nil {
+	if _, err := os.Stat(resolvConfSource(s)); err != nil {
 		return false
 	}
 	etc, err := os.Lstat(filepath.Join(s.Root, "etc"))
@@ -217,6 +221,14 @@ func resolvConfBind(s Spec) bool {
 	}
 	fi, err := os.Lstat(filepath.Join(s.Root, "etc", "resolv.conf"))
 	return errors.Is(err, os.ErrNotExist) || (err == nil && fi.Mode().IsRegular())
+}
+
+// resolvConfSource is the resolv.conf a networked sandbox gets.
+func resolvConfSource(s Spec) string {
+	if s.ResolvConf != "" {
+		return s.ResolvConf
+	}
+	return hostResolvConf
 }
 
 // run starts bwrap with args in its own process group and waits for it.

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/secpipe/secpipe/internal/executor/sandbox"
+	"github.com/secpipe/secpipe/internal/executor/sinkhole"
 	"github.com/secpipe/secpipe/internal/executor/telemetry"
 	"github.com/secpipe/secpipe/internal/image/base"
 	"github.com/secpipe/secpipe/internal/pipeline"
@@ -36,7 +37,10 @@ type VerifyResult struct {
 	Digest   string
 	ExitCode int
 	Events   int
-	Duration time.Duration
+	// Queries and Connections count what the sinkhole answered and
+	// accepted (zero without a sinkhole).
+	Queries, Connections int
+	Duration             time.Duration
 }
 
 // Verify starts the image in the sandbox with no network but its own
@@ -93,14 +97,37 @@ func (b *Builder) Verify(ctx context.Context, vs VerifySpec) (VerifyResult, erro
 	if events == nil {
 		events = io.Discard
 	}
-	code, stats, err := telemetry.Run(ctx, sandbox.Spec{
+	spec := sandbox.Spec{
 		Root: root, Argv: []string{"/bin/sh", "/secpipe/test/smoke.sh"}, Dir: "/secpipe/context",
 		Env:      []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root"},
 		Hostname: "secpipe-verify",
 		Binds: []sandbox.Bind{{Source: testDir, Target: "/secpipe/test", ReadOnly: true},
 			{Source: contextDir, Target: "/secpipe/context", ReadOnly: true}},
 		Stdout: log, Stderr: log,
-	}, events, telemetry.Options{})
+	}
+	var code int
+	var stats telemetry.Stats
+	record := func() (err error) {
+		code, stats, err = telemetry.Run(ctx, spec, events, telemetry.Options{})
+		return err
+	}
+	if sinkhole.Available() == nil {
+		// The sandbox joins the sinkhole's network: every address is
+		// local, names resolve to the sinkhole, connections complete.
+		spec.Network = true
+		var sl *sinkhole.Log
+		sl, err = sinkhole.Run(ctx, dir, func(resolvConf string) error {
+			spec.ResolvConf = resolvConf
+			return record()
+		})
+		if sl != nil {
+			res.Queries, res.Connections = len(sl.Queries), len(sl.Conns)
+		}
+	} else {
+		// No sinkhole here: an empty network namespace, where
+		// connections fail at once and are recorded as attempts.
+		err = record()
+	}
 	if err != nil {
 		return res, fmt.Errorf("verify %s: %w", vs.Image, err)
 	}

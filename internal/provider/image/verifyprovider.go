@@ -91,7 +91,7 @@ func (p *VerifyProvider) Run(ctx context.Context, req *pipeline.ActionRequest) (
 	}
 	out := pipeline.ActionResult{State: pipeline.ActionSucceeded, Findings: findings, Verdict: &verdict,
 		OutputVariables: map[string]string{"Events": fmt.Sprint(res.Events), "SmokeTestExitCode": fmt.Sprint(res.ExitCode)},
-		Message: fmt.Sprintf("smoke test passed; %d events, %d findings", res.Events, len(findings))}
+		Message:         fmt.Sprintf("smoke test passed; %d events, %d findings", res.Events, len(findings))}
 	switch {
 	case res.ExitCode != 0:
 		out.State, out.Message = pipeline.ActionFailed, fmt.Sprintf("smoke test failed: exit status %d", res.ExitCode)
