@@ -136,4 +136,3 @@ func TestThreatFixtures(t *testing.T) {
 		t.Errorf("the fixtures cover %d finding types, want at least 12", n)
 	}
 }
-
