@@ -197,16 +197,24 @@ func ecosystemMatches(adv, pkg string) bool {
 
 // sameName compares package names as the ecosystem does.
 func sameName(ecosystem, a, b string) bool {
-	if ecosystem == "PyPI" {
-		return normalizePyPI(a) == normalizePyPI(b)
+	return NormalizeName(ecosystem, a) == NormalizeName(ecosystem, b)
+}
+
+// NormalizeName returns a package name in the form the ecosystem compares
+// names in: PEP 503 for PyPI (lower case, each run of "-", "_" and "."
+// one "-"), unchanged elsewhere. A release suffix ("PyPI:x") is ignored.
+func NormalizeName(ecosystem, name string) string {
+	if base, _, _ := strings.Cut(ecosystem, ":"); base != "PyPI" {
+		return name
 	}
-	return a == b
+	return normalizePyPI(name)
 }
 
 // normalizePyPI applies PEP 503: lower case, and each run of "-", "_" and
 // "." becomes one "-".
 func normalizePyPI(name string) string {
 	var b strings.Builder
+	b.Grow(len(name))
 	sep := false
 	for _, r := range strings.ToLower(name) {
 		if r == '-' || r == '_' || r == '.' {

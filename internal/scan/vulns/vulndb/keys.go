@@ -15,7 +15,7 @@ func indexKey(p osv.Package) (key string, ok bool) {
 	if p.Ecosystem == "" || p.Name == "" || strings.IndexByte(p.Ecosystem, 0) >= 0 {
 		return "", false
 	}
-	return p.Ecosystem + "\x00" + normalizeName(p.Ecosystem, p.Name), true
+	return p.Ecosystem + "\x00" + match.NormalizeName(p.Ecosystem, p.Name), true
 }
 
 // lookupKeys lists the keys whose records may affect p: p's ecosystem and,
@@ -35,7 +35,7 @@ func lookupKeys(p match.Package) []string {
 			if name == "" {
 				continue
 			}
-			k := eco + "\x00" + normalizeName(eco, name)
+			k := eco + "\x00" + match.NormalizeName(eco, name)
 			if len(keys) == 0 || keys[len(keys)-1] != k {
 				keys = append(keys, k)
 			}
@@ -48,30 +48,4 @@ func lookupKeys(p match.Package) []string {
 func keyEcosystem(key string) string {
 	eco, _, _ := strings.Cut(key, "\x00")
 	return eco
-}
-
-// normalizeName returns the name as indexed: PEP 503 normalised in PyPI
-// (lower case, each run of "-", "_" and "." one "-"), unchanged elsewhere.
-func normalizeName(ecosystem, name string) string {
-	if base, _, _ := strings.Cut(ecosystem, ":"); base != "PyPI" {
-		return name
-	}
-	var b strings.Builder
-	b.Grow(len(name))
-	sep := false
-	for _, r := range strings.ToLower(name) {
-		if r == '-' || r == '_' || r == '.' {
-			sep = true
-			continue
-		}
-		if sep {
-			b.WriteByte('-')
-			sep = false
-		}
-		b.WriteRune(r)
-	}
-	if sep {
-		b.WriteByte('-')
-	}
-	return b.String()
 }
