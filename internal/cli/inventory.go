@@ -49,20 +49,7 @@ func loadInventory(ctx context.Context, target string, kind rootfs.Kind, log *sl
 	// osv-scalibr logs through one process-wide logger, to standard error
 	// unless told otherwise; what it says, Collect reports as warnings.
 	scalibrlog.SetLogger(sbom.ScalibrLogger(log))
-	exts := extractors()
-	root, k, err := rootfs.Open(target, rootfs.Options{Kind: kind, Keep: sbom.Keep(exts)})
-	if err != nil {
-		return nil, err
-	}
-	if c, ok := root.(io.Closer); ok {
-		defer c.Close()
-	}
-	if d, ok := root.(*rootfs.DirRoot); ok {
-		for _, p := range d.Problems() {
-			log.Warn("inventory: part of the target is unreadable; packages may be missing", "target", target, "error", p)
-		}
-	}
-	return sbom.Collect(ctx, root, k, sbom.Config{Extractors: exts, Logger: log})
+	return sbom.CollectPath(ctx, target, kind, sbom.Config{Extractors: extractors(), Logger: log})
 }
 
 // readSBOM returns the contents of target when it is a regular file

@@ -14,7 +14,6 @@ import (
 	"github.com/secpipe/secpipe/internal/pipeline"
 	"github.com/secpipe/secpipe/internal/report"
 	"github.com/secpipe/secpipe/internal/rootfs"
-	"github.com/secpipe/secpipe/internal/scan/sbom"
 	"github.com/secpipe/secpipe/internal/scan/vulns"
 	"github.com/secpipe/secpipe/internal/scan/vulns/vex"
 	"github.com/secpipe/secpipe/internal/scan/vulns/vulndb"
@@ -100,7 +99,7 @@ func runScanVulns(cmd *cobra.Command, e *env, g *gateFlags, vf *vulnFlags, targe
 	}
 	s := &vulnScan{e: e, flags: vf, kind: kind, dir: dir, vex: vexDocs, log: cliLogger(e, vf.verbose)}
 	job := scanJob{scanner: s, target: target, root: localRoot(target), flags: g,
-		owns:   func(en gate.Entry) bool { return en.Package != "" || looksLikeAdvisory(en.Rule) },
+		owns:   func(en gate.Entry) bool { return en.Package != "" || vulns.IsAdvisoryID(en.Rule) },
 		finish: s.finish,
 	}
 	if !cmd.Flags().Changed("unknown-as") {
@@ -149,14 +148,14 @@ func (s *vulnScan) Scan(ctx context.Context, target string, emit func(pipeline.F
 	}
 	s.warnings = append(s.warnings, inv.Warnings...)
 	m := db.Manifest()
-	if age := m.Age(time.Now()); age > s.flags.maxDBAge {
-		s.warnings = append(s.warnings, fmt.Sprintf("vulnerability database is %s old (run: secpipe db update)", humanAge(age)))
+	if w := vulns.StaleWarning(m.Age(time.Now()), s.flags.maxDBAge); w != "" {
+		s.warnings = append(s.warnings, w)
 	}
-	s.warnings = append(s.warnings, coverageWarnings(inv, m)...)
 	pkgs := make([]vulns.Package, 0, len(inv.Packages))
 	for _, p := range inv.Packages {
 		pkgs = append(pkgs, vulns.Package{Package: p.MatchPackage(), PURL: p.PURL, Locations: p.Locations})
 	}
+	s.warnings = append(s.warnings, vulns.CoverageWarnings(pkgs, m.Covers)...)
 	a, err := vulns.Assess(ctx, pkgs, vulns.Config{Source: db, OnlyFixed: s.flags.onlyFixed, Logger: s.log})
 	if err != nil {
 		return err
@@ -244,53 +243,10 @@ func (s *vulnScan) finish(r *report.Report) {
 	r.Warnings = append(warnings, r.Warnings...)
 }
 
-// coverageWarnings names the ecosystems of the inventory for which the
-// database holds no advisory: their packages were not really checked.
-func coverageWarnings(inv *sbom.Inventory, m vulndb.Manifest) []string {
-	have := map[string]bool{}
-	for eco := range m.Ecosystems {
-		have[eco] = true // an advisory for the bare family covers every release
-	}
-	count := map[string]int{}
-	var order []string
-	for _, p := range inv.Packages {
-		if p.Ecosystem == "" || p.Version == "" || have[p.Ecosystem] || have[family(p.Ecosystem)] {
-			continue
-		}
-		if count[p.Ecosystem] == 0 {
-			order = append(order, p.Ecosystem)
-		}
-		count[p.Ecosystem]++
-	}
-	var out []string
-	for _, eco := range order {
-		out = append(out, fmt.Sprintf("the database holds no %s advisories: %d packages were not checked (run: secpipe db update --ecosystem %s)",
-			eco, count[eco], family(eco)))
-	}
-	return out
-}
-
-// family is an ecosystem without its release: "Debian:9" → "Debian".
-func family(ecosystem string) string {
-	name, _, _ := strings.Cut(ecosystem, ":")
-	return name
-}
-
 // listIDs joins the first ids, saying how many more there are.
 func listIDs(ids []string) string {
 	if len(ids) <= maxListed {
 		return strings.Join(ids, ", ")
 	}
 	return strings.Join(ids[:maxListed], ", ") + fmt.Sprintf(" and %d more", len(ids)-maxListed)
-}
-
-// looksLikeAdvisory reports whether an ignore entry's rule names a
-// vulnerability (CVE-2018-17182, GHSA-…, GO-2022-0001, DSA-4308-1) rather
-// than a secret or configuration rule, whose ids are lower-case words.
-func looksLikeAdvisory(rule string) bool {
-	prefix, rest, ok := strings.Cut(rule, "-")
-	if !ok || prefix == "" || rest == "" || strings.ToUpper(prefix) != prefix {
-		return false
-	}
-	return strings.ContainsAny(rest, "0123456789")
 }

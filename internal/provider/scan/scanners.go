@@ -3,7 +3,6 @@ package scan
 import (
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
 	"strings"
 	"time"
@@ -11,7 +10,6 @@ import (
 	"github.com/secpipe/secpipe/internal/gate"
 	"github.com/secpipe/secpipe/internal/pipeline"
 	"github.com/secpipe/secpipe/internal/report"
-	"github.com/secpipe/secpipe/internal/rootfs"
 	"github.com/secpipe/secpipe/internal/scan/config"
 	"github.com/secpipe/secpipe/internal/scan/sbom"
 	"github.com/secpipe/secpipe/internal/scan/secrets"
@@ -77,26 +75,26 @@ func runConfig(ctx context.Context, dir string, checks []config.Check, log *slog
 // runVulns takes the inventory of dir with the extractors and assesses it
 // against the database in dbDir.
 func runVulns(ctx context.Context, dir, dbDir string, exts []sbom.Extractor, now time.Time, log *slog.Logger) (output, error) {
-	out := output{owns: func(e gate.Entry) bool { return e.Package != "" || looksLikeAdvisory(e.Rule) }}
+	out := output{owns: func(e gate.Entry) bool { return e.Package != "" || vulns.IsAdvisoryID(e.Rule) }}
 	db, err := vulndb.Open(dbDir)
 	if err != nil {
 		return out, fmt.Errorf("scan vulns: %w", err)
 	}
 	defer db.Close()
-	inv, err := inventory(ctx, dir, exts, log)
+	inv, err := sbom.CollectPath(ctx, dir, 0, sbom.Config{Extractors: exts, Logger: log})
 	if err != nil {
 		return out, fmt.Errorf("scan vulns: %w", err)
 	}
 	out.warnings = append(out.warnings, inv.Warnings...)
 	m := db.Manifest()
-	if age := m.Age(now); age > maxDBAge {
-		out.warnings = append(out.warnings, fmt.Sprintf("vulnerability database is %d days old (run: secpipe db update)", int(age.Hours()/24)))
+	if w := vulns.StaleWarning(m.Age(now), maxDBAge); w != "" {
+		out.warnings = append(out.warnings, w)
 	}
-	out.warnings = append(out.warnings, coverageWarnings(inv, m)...)
 	pkgs := make([]vulns.Package, 0, len(inv.Packages))
 	for _, p := range inv.Packages {
 		pkgs = append(pkgs, vulns.Package{Package: p.MatchPackage(), PURL: p.PURL, Locations: p.Locations})
 	}
+	out.warnings = append(out.warnings, vulns.CoverageWarnings(pkgs, m.Covers)...)
 	a, err := vulns.Assess(ctx, pkgs, vulns.Config{Source: db, Logger: log})
 	if err != nil {
 		return out, fmt.Errorf("scan vulns: %w", err)
@@ -107,63 +105,6 @@ func runVulns(ctx context.Context, dir, dbDir string, exts []sbom.Extractor, now
 			Version: u.Package.Version, To: u.To, Fixes: u.Fixes, Unfixed: u.Unfixed})
 	}
 	return out, nil
-}
-
-// inventory opens dir as a root (a root filesystem or a source tree, told
-// apart by its contents) and collects its packages.
-func inventory(ctx context.Context, dir string, exts []sbom.Extractor, log *slog.Logger) (*sbom.Inventory, error) {
-	root, kind, err := rootfs.Open(dir, rootfs.Options{Keep: sbom.Keep(exts)})
-	if err != nil {
-		return nil, err
-	}
-	if c, ok := root.(io.Closer); ok {
-		defer c.Close()
-	}
-	inv, err := sbom.Collect(ctx, root, kind, sbom.Config{Extractors: exts, Logger: log})
-	if err != nil {
-		return nil, err
-	}
-	if d, ok := root.(*rootfs.DirRoot); ok {
-		for _, p := range d.Problems() {
-			inv.Warnings = append(inv.Warnings, fmt.Sprintf("inventory: part of the target is unreadable; packages may be missing: %v", p))
-		}
-	}
-	return inv, nil
-}
-
-// coverageWarnings names the ecosystems of the inventory for which the
-// database holds no advisory: their packages were not really checked.
-func coverageWarnings(inv *sbom.Inventory, m vulndb.Manifest) []string {
-	count := map[string]int{}
-	var order []string
-	for _, p := range inv.Packages {
-		family, _, _ := strings.Cut(p.Ecosystem, ":")
-		if p.Ecosystem == "" || p.Version == "" || m.Ecosystems[p.Ecosystem] > 0 || m.Ecosystems[family] > 0 {
-			continue
-		}
-		if count[p.Ecosystem] == 0 {
-			order = append(order, p.Ecosystem)
-		}
-		count[p.Ecosystem]++
-	}
-	var out []string
-	for _, eco := range order {
-		family, _, _ := strings.Cut(eco, ":")
-		out = append(out, fmt.Sprintf("the database holds no %s advisories: %d packages were not checked (run: secpipe db update --ecosystem %s)",
-			eco, count[eco], family))
-	}
-	return out
-}
-
-// looksLikeAdvisory reports whether an ignore entry's rule names a
-// vulnerability (CVE-2018-17182, GHSA-…, DSA-4308-1) rather than a secret
-// or configuration rule, whose ids are lower-case words.
-func looksLikeAdvisory(rule string) bool {
-	prefix, rest, ok := strings.Cut(rule, "-")
-	if !ok || prefix == "" || rest == "" || strings.ToUpper(prefix) != prefix {
-		return false
-	}
-	return strings.ContainsAny(rest, "0123456789")
 }
 
 // maxListed bounds the ids a warning lists.

@@ -3,6 +3,7 @@ package sbom
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"strings"
 
@@ -145,4 +146,28 @@ func Keep(extractors []Extractor) rootfs.Keep {
 		}
 		return false
 	}
+}
+
+// CollectPath opens target (a directory, rootfs tarball or OCI layout; see
+// rootfs.Open, kind 0 detects it), keeping in memory only the files cfg's
+// extractors want, and takes its inventory as Collect does. Parts of a
+// directory the walk could not read become warnings.
+func CollectPath(ctx context.Context, target string, kind rootfs.Kind, cfg Config) (*Inventory, error) {
+	root, k, err := rootfs.Open(target, rootfs.Options{Kind: kind, Keep: Keep(cfg.Extractors)})
+	if err != nil {
+		return nil, err
+	}
+	if c, ok := root.(io.Closer); ok {
+		defer c.Close()
+	}
+	inv, err := Collect(ctx, root, k, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if d, ok := root.(*rootfs.DirRoot); ok {
+		for _, p := range d.Problems() {
+			inv.Warnings = append(inv.Warnings, fmt.Sprintf("part of %s is unreadable; packages may be missing: %v", target, p))
+		}
+	}
+	return inv, nil
 }

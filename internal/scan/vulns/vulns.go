@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/secpipe/secpipe/internal/pipeline"
 	"github.com/secpipe/secpipe/internal/scan/vulns/match"
@@ -179,14 +180,64 @@ func finding(p Package, loc string, r match.Result) pipeline.Finding {
 		// The version stays out: the same vulnerability in the same
 		// package is the same finding after an upgrade that did not fix
 		// it, so baselines and ignore entries keep holding.
-		Fingerprint: pipeline.Fingerprint("vuln", family(p.Ecosystem), p.Name, r.ID, loc),
+		Fingerprint: pipeline.Fingerprint("vuln", Family(p.Ecosystem), p.Name, r.ID, loc),
 		Remediation: remediation,
 		References:  refs,
 	}
 }
 
-// family is an ecosystem without its release: "Debian:9" → "Debian".
-func family(ecosystem string) string {
+// Family is an ecosystem without its release: "Debian:9" → "Debian".
+func Family(ecosystem string) string {
 	name, _, _ := strings.Cut(ecosystem, ":")
 	return name
+}
+
+// maxDBAgeUnit renders ages in days from two days on, else in hours.
+const maxDBAgeUnit = 48 * time.Hour
+
+// StaleWarning says the database is older than a scan should trust, or
+// returns "" when age is within maxAge.
+func StaleWarning(age, maxAge time.Duration) string {
+	if age <= maxAge {
+		return ""
+	}
+	when := fmt.Sprintf("%d hours", int(age.Hours()))
+	if age >= maxDBAgeUnit {
+		when = fmt.Sprintf("%d days", int(age.Hours()/24))
+	}
+	return "vulnerability database is " + when + " old (run: secpipe db update)"
+}
+
+// CoverageWarnings names the ecosystems of pkgs for which covers (the
+// database's Manifest.Covers) says no advisory exists: their packages were
+// not really checked, which a clean report must not hide.
+func CoverageWarnings(pkgs []Package, covers func(ecosystem string) bool) []string {
+	count := map[string]int{}
+	var order []string
+	for _, p := range pkgs {
+		if p.Ecosystem == "" || p.Version == "" || covers(p.Ecosystem) {
+			continue
+		}
+		if count[p.Ecosystem] == 0 {
+			order = append(order, p.Ecosystem)
+		}
+		count[p.Ecosystem]++
+	}
+	var out []string
+	for _, eco := range order {
+		out = append(out, fmt.Sprintf("the database holds no %s advisories: %d packages were not checked (run: secpipe db update --ecosystem %s)",
+			eco, count[eco], Family(eco)))
+	}
+	return out
+}
+
+// IsAdvisoryID reports whether an ignore entry's rule names a
+// vulnerability (CVE-2018-17182, GHSA-…, GO-2022-0001, DSA-4308-1) rather
+// than a secret or configuration rule, whose ids are lower-case words.
+func IsAdvisoryID(rule string) bool {
+	prefix, rest, ok := strings.Cut(rule, "-")
+	if !ok || prefix == "" || rest == "" || strings.ToUpper(prefix) != prefix {
+		return false
+	}
+	return strings.ContainsAny(rest, "0123456789")
 }

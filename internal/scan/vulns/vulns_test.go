@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -209,5 +210,49 @@ func TestAssessFindingPerLocation(t *testing.T) {
 	}
 	if len(a.Upgrades) != 1 || a.Upgrades[0].Fixes != 2 {
 		t.Errorf("Upgrades = %+v, want one line per package fixing its 2 vulnerabilities", a.Upgrades)
+	}
+}
+
+func TestCoverageWarnings(t *testing.T) {
+	pkgs := []Package{kernel("4.9.110-3+deb9u4"), openssl(),
+		{Package: match.Package{Ecosystem: "Go", Name: "golang.org/x/net", Version: "0.1.0"}},
+		{Package: match.Package{Ecosystem: "npm", Name: "left-pad"}}, // no version: not checked anyway
+	}
+	covers := func(eco string) bool { return eco == "Go" }
+	got := CoverageWarnings(pkgs, covers)
+	want := []string{"the database holds no Debian:9 advisories: 2 packages were not checked (run: secpipe db update --ecosystem Debian)"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("CoverageWarnings (-want +got):\n%s", diff)
+	}
+}
+
+func TestIsAdvisoryID(t *testing.T) {
+	for id, want := range map[string]bool{
+		"CVE-2018-17182": true, "GHSA-vp9c-fpxx-744v": true, "GO-2022-0001": true, "DSA-4308-1": true,
+		"aws-access-key-id": false, "ssh-root-login": false, "CVE": false, "": false,
+	} {
+		if got := IsAdvisoryID(id); got != want {
+			t.Errorf("IsAdvisoryID(%q) = %v, want %v", id, got, want)
+		}
+	}
+}
+
+func TestStaleWarning(t *testing.T) {
+	week := 7 * 24 * time.Hour
+	tests := []struct {
+		age  time.Duration
+		want string
+	}{
+		{age: week, want: ""},
+		{age: 9 * 24 * time.Hour, want: "vulnerability database is 9 days old (run: secpipe db update)"},
+		{age: 30 * time.Hour, want: ""},
+	}
+	for _, tt := range tests {
+		if got := StaleWarning(tt.age, week); got != tt.want {
+			t.Errorf("StaleWarning(%s) = %q, want %q", tt.age, got, tt.want)
+		}
+	}
+	if got := StaleWarning(30*time.Hour, time.Hour); got != "vulnerability database is 30 hours old (run: secpipe db update)" {
+		t.Errorf("StaleWarning(30h, max 1h) = %q", got)
 	}
 }

@@ -274,3 +274,14 @@ func TestLockSerializesCommands(t *testing.T) {
 		t.Errorf("after concurrent imports (-want +got):\n%s", diff)
 	}
 }
+
+func TestManifestCovers(t *testing.T) {
+	m := Manifest{Ecosystems: map[string]int{"Go": 10, "Debian": 3, "Alpine:v3.18": 2}}
+	for eco, want := range map[string]bool{
+		"Go": true, "Debian:9": true, "Debian": true, "Alpine:v3.18": true, "Alpine:v3.19": false, "PyPI": false,
+	} {
+		if got := m.Covers(eco); got != want {
+			t.Errorf("Covers(%q) = %v, want %v", eco, got, want)
+		}
+	}
+}

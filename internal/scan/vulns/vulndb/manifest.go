@@ -1,6 +1,7 @@
 package vulndb
 
 import (
+	"strings"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -103,6 +104,15 @@ func (m Manifest) Age(now time.Time) time.Duration {
 		}
 	}
 	return now.Sub(oldest)
+}
+
+// Covers reports whether the database holds advisories a package of
+// ecosystem can match: advisories of that ecosystem as written
+// ("Debian:9"), or of its bare family ("Debian"), which cover every
+// release.
+func (m Manifest) Covers(ecosystem string) bool {
+	family, _, _ := strings.Cut(ecosystem, ":")
+	return m.Ecosystems[ecosystem] > 0 || m.Ecosystems[family] > 0
 }
 
 // Source returns the source named name.
