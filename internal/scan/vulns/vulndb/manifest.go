@@ -1,13 +1,13 @@
 package vulndb
 
 import (
-	"strings"
 	"encoding/json"
 	"fmt"
 	"maps"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/secpipe/secpipe/internal/pipeline"
