@@ -121,7 +121,6 @@ func newImageBuildCmd(e *env, dirFlag *string) *cobra.Command {
 	var (
 		s       imagebuild.Spec
 		network string
-		scans   string
 		verbose bool
 	)
 	cmd := &cobra.Command{
@@ -147,7 +146,6 @@ in every case.`,
 			default:
 				return usageError{fmt.Errorf("--network %q: want install or none", network)}
 			}
-			s.Scanners = splitComma(scans)
 			dir, err := imageDir(*dirFlag)
 			if err != nil {
 				return err
@@ -177,7 +175,7 @@ in every case.`,
 	f.StringArrayVar(&s.Install, "install", nil, "install `SCRIPT` run as root in the sandbox (repeatable, in order)")
 	f.StringVar(&s.Context, "context", "", "`DIR` bound read-only as the scripts' working directory (default: the first script's)")
 	f.StringVar(&network, "network", "none", "network for the install step: install or none")
-	f.StringVar(&scans, "scan", "", "assess with these `SCANNERS` before publishing: vulns,config,secrets")
+	f.StringSliceVar(&s.Scanners, "scan", nil, "assess with these `SCANNERS` before publishing: vulns,config,secrets")
 	f.StringVar(&s.FailOn, "fail-on", "high", "the assessment's gate: `SEVERITY` or none")
 	f.StringVar(&s.Publish, "publish", "", "publish the image under `NAME` (default: build and assess only)")
 	f.StringVar(&s.Channel, "channel", "", "the `CHANNEL` the published image enters")
@@ -186,15 +184,6 @@ in every case.`,
 	return cmd
 }
 
-func splitComma(s string) []string {
-	var out []string
-	for _, p := range strings.Split(s, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			out = append(out, p)
-		}
-	}
-	return out
-}
 
 // withStore opens the image store for a command.
 func withStore(dirFlag string, fn func(*imagestore.Store) error) error {
