@@ -184,7 +184,6 @@ in every case.`,
 	return cmd
 }
 
-
 // withStore opens the image store for a command.
 func withStore(dirFlag string, fn func(*imagestore.Store) error) error {
 	dir, err := imageDir(dirFlag)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/secpipe/secpipe/internal/atomicfile"
 	"github.com/secpipe/secpipe/internal/spec"
 )
 
@@ -52,7 +53,7 @@ standard input.`,
 				_, err := e.stdout.Write(out)
 				return err
 			}
-			if err := writeFileAtomic(output, func(w io.Writer) error { _, err := w.Write(out); return err }); err != nil {
+			if err := atomicfile.WriteFile(output, out, 0o644); err != nil {
 				return err
 			}
 			fmt.Fprintf(e.stderr, "pipeline %s: %d stages written to %s\n", p.Name, len(p.Stages), output)

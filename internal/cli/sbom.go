@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/secpipe/secpipe/internal/atomicfile"
 	"github.com/secpipe/secpipe/internal/scan/sbom"
 )
 
@@ -59,7 +60,7 @@ table (for people).`,
 				_, err := e.stdout.Write(buf.Bytes())
 				return err
 			}
-			if err := writeFileAtomic(output, func(w io.Writer) error { _, err := w.Write(buf.Bytes()); return err }); err != nil {
+			if err := atomicfile.WriteFile(output, buf.Bytes(), 0o644); err != nil {
 				return err
 			}
 			fmt.Fprintf(e.stderr, "%d packages; %s SBOM written to %s\n", len(inv.Packages), format, output)

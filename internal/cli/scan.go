@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/secpipe/secpipe/internal/atomicfile"
 	"github.com/secpipe/secpipe/internal/gate"
 	"github.com/secpipe/secpipe/internal/pipeline"
 	"github.com/secpipe/secpipe/internal/report"
@@ -217,7 +218,7 @@ func writeReport(e *env, g *gateFlags, w report.Writer, rep *report.Report) erro
 	if g.output == "" {
 		return w.Write(e.stdout, rep)
 	}
-	if err := writeFileAtomic(g.output, func(f io.Writer) error { return w.Write(f, rep) }); err != nil {
+	if err := atomicfile.Write(g.output, 0o644, func(f io.Writer) error { return w.Write(f, rep) }); err != nil {
 		return err
 	}
 	fmt.Fprintf(e.stderr, "%s: %d findings, gate %s; report written to %s\n",
@@ -230,27 +231,6 @@ func passWord(v *pipeline.Verdict) string {
 		return "passed"
 	}
 	return "failed"
-}
-
-// writeFileAtomic writes a file through a temporary file in the same
-// directory, so a failed write never leaves a truncated report behind.
-func writeFileAtomic(path string, write func(io.Writer) error) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return fmt.Errorf("--output %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name())
-	if err := write(tmp); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write report %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write report %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("write report %s: %w", path, err)
-	}
-	return nil
 }
 
 // colour reports whether the table may use colour: only on a terminal,

@@ -14,6 +14,7 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/types"
+	"github.com/secpipe/secpipe/internal/atomicfile"
 )
 
 // Annotations of the store's index.json descriptors.
@@ -59,7 +60,7 @@ func (l layoutDir) create() error {
 	}
 	marker := filepath.Join(string(l), "oci-layout")
 	if _, err := os.Stat(marker); errors.Is(err, fs.ErrNotExist) {
-		if err := writeFileAtomic(marker, []byte(`{"imageLayoutVersion":"1.0.0"}`)); err != nil {
+		if err := atomicfile.WriteFile(marker, []byte(`{"imageLayoutVersion":"1.0.0"}`), 0o644); err != nil {
 			return err
 		}
 	}
@@ -152,7 +153,7 @@ func (l layoutDir) writeIndex(descs []v1.Descriptor) error {
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(filepath.Join(string(l), "index.json"), append(data, '\n'))
+	return atomicfile.WriteFile(filepath.Join(string(l), "index.json"), append(data, '\n'), 0o644)
 }
 
 // imageDescriptor describes rec's manifest under the reference name ref.

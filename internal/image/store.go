@@ -14,6 +14,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
+	"github.com/secpipe/secpipe/internal/atomicfile"
 	"github.com/secpipe/secpipe/internal/pipeline"
 )
 
@@ -277,7 +278,7 @@ func (s *Store) update(fn func(*catalogue) error) error {
 	if err != nil {
 		return err
 	}
-	if err := writeFileAtomic(s.catalogueFile(), data); err != nil {
+	if err := atomicfile.WriteFile(s.catalogueFile(), data, 0o644); err != nil {
 		return err
 	}
 	return s.layout().writeIndex(c.index())

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/secpipe/secpipe/internal/atomicfile"
 	"github.com/secpipe/secpipe/internal/pipeline"
 )
 
@@ -186,7 +187,7 @@ func updateFeed(ctx context.Context, dir string, f *Feed, opts UpdateOptions) er
 	sum := sha256.Sum256(body)
 	digest := hex.EncodeToString(sum[:])
 	if !cached || digest != f.SHA256 {
-		if err := writeAtomic(path, body); err != nil {
+		if err := atomicfile.WriteFile(path, body, 0o644); err != nil {
 			return err
 		}
 		f.Changed = now
@@ -259,31 +260,6 @@ func readLimited(r io.Reader, limit int64) ([]byte, error) {
 	return b, nil
 }
 
-// writeAtomic writes data to a temporary file beside path, syncs it and
-// renames it over path.
-func writeAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name()) // no-op after a successful rename
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
-}
-
 func readManifest(dir string) (Manifest, error) {
 	var m Manifest
 	b, err := os.ReadFile(filepath.Join(dir, manifestFile))
@@ -309,5 +285,5 @@ func writeManifest(dir string, m Manifest) error {
 	if err != nil {
 		return fmt.Errorf("write threat list manifest: %w", err)
 	}
-	return writeAtomic(filepath.Join(dir, manifestFile), append(b, '\n'))
+	return atomicfile.WriteFile(filepath.Join(dir, manifestFile), append(b, '\n'), 0o644)
 }
