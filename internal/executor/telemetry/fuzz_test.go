@@ -42,6 +42,7 @@ func FuzzParseLine(f *testing.F) {
 		}
 		p.line([]byte(line))
 		p.line([]byte(line)) // a second time: unfinished lines pair up
+		p.tr.finish()
 		readBack(t, out.Bytes())
 	})
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -149,5 +150,80 @@ func TestParseCall(t *testing.T) {
 		if diff := cmp.Diff(tt.want, got, cmp.AllowUnexported(call{})); ok && diff != "" {
 			t.Errorf("parseCall(%q) (-want +got):\n%s", tt.body, diff)
 		}
+	}
+}
+
+// TestChildBeforeClone moves every clone line of the traced shell after
+// the first lines of the child it creates, as strace prints them when the
+// child runs before its parent's clone returns: the child's relative paths
+// and inherited descriptors must still resolve, so the events are those of
+// the capture in its own order.
+func TestChildBeforeClone(t *testing.T) {
+	in, err := os.ReadFile(filepath.Join("testdata", "attack.strace"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.SplitAfter(string(in), "\n")
+	moved := 0
+	for i := 0; i < len(lines); i++ {
+		l := lines[i]
+		if !strings.HasPrefix(l, "10637 ") || !strings.Contains(l, " clone(") || strings.Contains(l, "unfinished") {
+			continue
+		}
+		_, comment, _ := strings.Cut(l, "/* ")
+		child, _, _ := strings.Cut(comment, " ")
+		// Move the clone after the child's next three lines, short of the
+		// shell's next clone or wait.
+		j, seen := i+1, 0
+		for ; j < len(lines) && seen < 3; j++ {
+			if strings.HasPrefix(lines[j], child+" ") {
+				seen++
+				continue
+			}
+			if strings.HasPrefix(lines[j], "10637 ") && (strings.Contains(lines[j], " clone(") || strings.Contains(lines[j], " wait4(")) {
+				break
+			}
+		}
+		if seen == 0 {
+			continue
+		}
+		rest := append([]string{}, lines[i+1:j]...)
+		copy(lines[i:], rest)
+		lines[j-1] = l
+		moved++
+		i = j - 1
+	}
+	if moved < 8 {
+		t.Fatalf("moved %d clone lines, want at least 8", moved)
+	}
+	var out bytes.Buffer
+	p := newParser(sandbox.Spec{Argv: []string{"/bin/sh"}}, &out, 1000)
+	if err := p.parse(strings.NewReader(strings.Join(lines, ""))); err != nil {
+		t.Fatal(err)
+	}
+	want, err := os.ReadFile(filepath.Join("testdata", "attack.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(string(want), out.String()); diff != "" {
+		t.Errorf("events (-capture +reordered):\n%s", diff)
+	}
+}
+
+// TestOrphanCalls: a process whose parent's clone never shows up still
+// has its absolute-path events reported when the trace ends.
+func TestOrphanCalls(t *testing.T) {
+	in, err := os.ReadFile(filepath.Join("testdata", "attack.strace"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	trace := string(in) + `77777 1795905927.000000 openat(AT_FDCWD, "\x2f\x65\x74\x63\x2f\x6f\x72\x70\x68\x61\x6e", O_WRONLY|O_CREAT|O_TRUNC, 0666) = 3` + "\n"
+	var out bytes.Buffer
+	p := newParser(sandbox.Spec{Argv: []string{"/bin/sh"}}, &out, 1000)
+	if err := p.parse(strings.NewReader(trace)); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), `"pid":77777`) || !strings.Contains(out.String(), `"path":"/etc/orphan"`) {
+		t.Errorf("orphan's write not reported:\n%s", out.String())
 	}
 }

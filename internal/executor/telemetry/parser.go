@@ -68,6 +68,7 @@ func (p *parser) parse(r io.Reader) error {
 		}
 		if err != nil {
 			_, _ = io.Copy(io.Discard, br)
+			p.tr.finish()
 			if errors.Is(err, io.EOF) {
 				return p.werr
 			}

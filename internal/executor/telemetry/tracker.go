@@ -2,6 +2,7 @@ package telemetry
 
 import (
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -12,6 +13,10 @@ const maxProcs = 1 << 16
 
 // maxFDs bounds the descriptors remembered per process.
 const maxFDs = 1024
+
+// maxDeferred bounds the calls held back for one process whose parent's
+// clone has not returned yet; past it, its calls are applied at once.
+const maxDeferred = 4096
 
 // proc is what the tracker knows of one process (threads share it).
 type proc struct {
@@ -51,7 +56,11 @@ type tracker struct {
 	outside map[int]bool
 	procs   map[int]*proc
 	pending map[int]rawLine
-	emit    func(*record)
+	// deferred holds the calls of processes strace printed before their
+	// parent's clone returned (a child can run first): they need the
+	// working directory and descriptors the child inherits.
+	deferred map[int][]call
+	emit     func(*record)
 }
 
 func newTracker(argv0, dir string, emit func(*record)) *tracker {
@@ -59,7 +68,7 @@ func newTracker(argv0, dir string, emit func(*record)) *tracker {
 		dir = "/"
 	}
 	return &tracker{argv0: argv0, dir: dir, outside: make(map[int]bool), procs: make(map[int]*proc),
-		pending: make(map[int]rawLine), emit: emit}
+		pending: make(map[int]rawLine), deferred: make(map[int][]call), emit: emit}
 }
 
 // line handles one line of strace's output and reports whether it had
@@ -102,6 +111,9 @@ func (t *tracker) handle(c *call) {
 	if t.outside[c.pid] {
 		return
 	}
+	if t.deferCall(c) {
+		return
+	}
 	switch c.name {
 	case "execve", "execveat":
 		t.exec(c)
@@ -119,6 +131,50 @@ func (t *tracker) handle(c *call) {
 		t.fdTable(c)
 	default:
 		t.file(c)
+	}
+}
+
+// deferCall holds c back when its process is not known yet, and reports
+// whether it did.
+func (t *tracker) deferCall(c *call) bool {
+	if p, ok := t.procs[c.pid]; (ok && !p.placeholder) || len(t.procs) >= maxProcs {
+		return false
+	}
+	held, ok := t.deferred[c.pid]
+	if len(held) >= maxDeferred || (!ok && len(t.deferred) >= maxProcs) {
+		return false
+	}
+	t.deferred[c.pid] = append(held, *c)
+	return true
+}
+
+// replay applies the calls held back for pid, now that it is known.
+func (t *tracker) replay(pid int) {
+	held, ok := t.deferred[pid]
+	if !ok {
+		return
+	}
+	delete(t.deferred, pid)
+	for i := range held {
+		t.handle(&held[i])
+	}
+}
+
+// finish applies the calls of processes whose parent's clone never
+// appeared, oldest process first, with what little is known of them.
+func (t *tracker) finish() {
+	pids := make([]int, 0, len(t.deferred))
+	for pid := range t.deferred {
+		pids = append(pids, pid)
+	}
+	slices.Sort(pids)
+	for _, pid := range pids {
+		held := t.deferred[pid]
+		delete(t.deferred, pid)
+		t.proc(pid).placeholder = false
+		for i := range held {
+			t.handle(&held[i])
+		}
 	}
 }
 
@@ -143,6 +199,7 @@ func (t *tracker) beforeStart(c *call) {
 	t.started = true
 	delete(t.outside, c.pid)
 	p := t.proc(c.pid)
+	p.placeholder = false
 	p.cwd, p.exe, p.comm = t.dir, "", ""
 	clear(p.fds) // bwrap's descriptors, named by host paths
 	t.exec(c)
@@ -184,12 +241,14 @@ func (t *tracker) clone(c *call) {
 		if len(t.procs) < maxProcs {
 			t.procs[child] = parent
 		}
+		t.replay(child)
 		return
 	}
 	p := t.proc(child)
 	if !p.placeholder {
 		return
 	}
+	defer t.replay(child)
 	p.placeholder = false
 	p.ppid = c.pid
 	if p.exe == "" {
