@@ -5,8 +5,13 @@
 // SBOM and findings attached — only when the gate passes. The build
 // directory is removed on success, failure and cancel.
 //
+// A build may also stop before publishing and write the image as an OCI
+// layout (Spec.Output without Spec.Publish): a pipeline's launch action
+// does, a scan action judges that layout, and Builder.PublishLayout then
+// publishes exactly that image with the scan's SBOM and report attached.
+//
 // Builder.Build serves `secpipe image build`; Provider runs the same build
-// as the `image` action of a pipeline.
+// (or its launch and publish halves) as the `image` action of a pipeline.
 package image
 
 import (
@@ -31,8 +36,9 @@ import (
 // log. The command line wires it to the scan provider.
 type ScanFunc func(ctx context.Context, dir string, scanners []string, failOn, reportPath string, log io.Writer) (pipeline.ActionResult, error)
 
-// SBOMFunc writes the CycloneDX SBOM of the root filesystem at dir to w.
-type SBOMFunc func(ctx context.Context, dir string, w io.Writer) error
+// SBOMFunc writes the CycloneDX SBOM of the root filesystem at target (a
+// directory, or an image as "oci:DIR[:TAG]") to w.
+type SBOMFunc func(ctx context.Context, target string, w io.Writer) error
 
 // Builder builds and publishes images. Its fields are set once; Build is
 // safe for concurrent use (each build has its own directory).
@@ -66,8 +72,10 @@ type Spec struct {
 	// Publish names the image; empty builds and assesses without
 	// publishing. Channel is the channel it enters.
 	Publish, Channel string
-	// Output, when set, also writes the image as an OCI layout there.
-	Output string
+	// Output, when set, also writes the image as an OCI layout there:
+	// the published image with its attachments, or, without Publish, the
+	// unpublished image alone, named Name (default "image").
+	Output, Name string
 	// Labels go on the image (source revision, execution).
 	Labels map[string]string
 	// Log receives the scripts' output and the assessment report.
@@ -78,6 +86,8 @@ type Spec struct {
 type Result struct {
 	Base      base.Info
 	Published *imagestore.Image
+	// Layout is the image written to Spec.Output without publishing.
+	Layout *imagestore.Image
 	// Assessment is the scan's result; State is failed when the gate
 	// blocked the image.
 	Assessment *pipeline.ActionResult
@@ -143,6 +153,13 @@ func (b *Builder) Build(ctx context.Context, s Spec) (Result, error) {
 			res.Duration = time.Since(start)
 			return res, fmt.Errorf("%w: %s", ErrGateFailed, a.Message)
 		}
+	}
+	if s.Publish == "" && s.Output != "" {
+		img, err := b.writeLayout(ctx, s, dir, root, info, log)
+		if err != nil {
+			return res, err
+		}
+		res.Layout = &img
 	}
 	if s.Publish == "" {
 		res.Duration = time.Since(start)
@@ -237,17 +254,46 @@ func (b *Builder) publish(ctx context.Context, s Spec, dir, root string, info ba
 		atts = append(atts, imagestore.Attachment{ArtifactType: "application/vnd.secpipe.report+json",
 			MediaType: "application/json", Path: reportPath})
 	}
-	labels := map[string]string{"org.opencontainers.image.base.name": s.Base}
-	for k, v := range s.Labels {
-		labels[k] = v
-	}
 	img, err := b.Store.Publish(ctx, imagestore.PublishRequest{Name: s.Publish, RootFS: root, Parent: info.Digest,
-		Labels: labels, Attachments: atts, Channel: s.Channel})
+		Labels: imageLabels(s), Attachments: atts, Channel: s.Channel})
 	if err != nil {
 		return imagestore.Image{}, fmt.Errorf("publish %s: %w", s.Publish, err)
 	}
 	fmt.Fprintf(log, "published %s %s%s\n", img.Name, img.Digest, channelSuffix(s.Channel))
 	return img, nil
+}
+
+// writeLayout writes the unpublished image as an OCI layout at s.Output:
+// published into a scratch store inside the build directory (so it is
+// built exactly as Publish builds it) and exported from there.
+func (b *Builder) writeLayout(ctx context.Context, s Spec, dir, root string, info base.Info, log io.Writer) (imagestore.Image, error) {
+	scratch, err := imagestore.OpenStore(filepath.Join(dir, "layout-store"))
+	if err != nil {
+		return imagestore.Image{}, err
+	}
+	name := s.Name
+	if name == "" {
+		name = "image"
+	}
+	img, err := scratch.Publish(ctx, imagestore.PublishRequest{Name: name, RootFS: root, Parent: info.Digest,
+		Labels: imageLabels(s)})
+	if err != nil {
+		return imagestore.Image{}, fmt.Errorf("write the image: %w", err)
+	}
+	if err := scratch.Export(ctx, img.Digest, s.Output); err != nil {
+		return imagestore.Image{}, fmt.Errorf("export to %s: %w", s.Output, err)
+	}
+	fmt.Fprintf(log, "wrote image %s (not published) as an OCI layout to %s\n", img.Digest, s.Output)
+	return img, nil
+}
+
+// imageLabels are the labels of the image s builds: its base and s.Labels.
+func imageLabels(s Spec) map[string]string {
+	labels := map[string]string{"org.opencontainers.image.base.name": s.Base}
+	for k, v := range s.Labels {
+		labels[k] = v
+	}
+	return labels
 }
 
 func onOff(b bool) string {

@@ -27,6 +27,13 @@ func TestParseSettings(t *testing.T) {
 		{name: "bad scanner", cfg: map[string]any{"base": "busybox", "scan": []any{"antivirus"}}, wantErr: `unknown scanner "antivirus"`},
 		{name: "unknown key", cfg: map[string]any{"base": "busybox", "instal": "a.sh"}, wantErr: "instal"},
 		{name: "bad list", cfg: map[string]any{"base": "busybox", "install": []any{1}}, wantErr: "install[0]"},
+		{name: "launch", cfg: map[string]any{"base": "busybox", "install": []any{"a.sh"}}, want: []string{"a.sh"}},
+		{name: "publish alone", cfg: map[string]any{"publish": "golden", "channel": "dev"}, want: nil},
+		{name: "neither base nor publish", cfg: map[string]any{"channel": "dev"}, wantErr: "base: required"},
+		{name: "publish with install", cfg: map[string]any{"publish": "golden", "install": "a.sh"}, wantErr: "install: needs base"},
+		{name: "publish with scan", cfg: map[string]any{"publish": "golden", "scan": "vulns"}, wantErr: "scan: needs base"},
+		{name: "publish with network", cfg: map[string]any{"publish": "golden", "network": "none"}, wantErr: "network: needs base"},
+		{name: "publish with fail_on", cfg: map[string]any{"publish": "golden", "fail_on": "high"}, wantErr: "fail_on: needs base"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -40,7 +47,8 @@ func TestParseSettings(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got := append(append([]string{}, s.install...), s.scanners...)
+			var got []string
+			got = append(append(got, s.install...), s.scanners...)
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("scripts and scanners (-want +got):\n%s", diff)
 			}

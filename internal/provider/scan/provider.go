@@ -10,10 +10,21 @@
 //	unknown_severity: fail              # fail (blocks), warn or ignore
 //	ignore_file: .secpipeignore         # inside the artifact; this is the default
 //	db: /var/cache/secpipe/vulndb       # vulnerability database (default: vulndb.DefaultDir)
+//	advisories: SourceArtifact/advisories  # or: OSV records in an input artifact, judged by instead of db
+//
+// A target written "oci:ARTIFACT/PATH[:TAG]" names an OCI image layout
+// inside an input artifact: its image is unpacked into the attempt's work
+// directory and scanned there, and the report names it with its digest
+// ("oci:LaunchArtifact/image@sha256:…"), which the image provider's
+// publish checks. config.advisories compiles the records into a database
+// for this scan alone, so that a repository pins what it is judged by.
 //
 // The action fails when the gate does ("gate failed: 2 blocking findings at
 // or above high"). The JSON report goes to scan-report.json in the first
-// output artifact, when the action has one, and a table to the action log.
+// output artifact, when the action has one, with, when the vulns scanner
+// ran, the CycloneDX SBOM of the scanned tree (sbom.cdx.json), and a table
+// to the action log. Output variables: Findings, Blocking, Verdict, and
+// ImageDigest for an image target.
 package scan
 
 import (
@@ -109,6 +120,15 @@ func (p *Provider) Run(ctx context.Context, req *pipeline.ActionRequest) (pipeli
 	if err != nil {
 		return pipeline.ActionResult{}, err
 	}
+	var digest string
+	if t.Image != "" {
+		dir, d, err := unpackImage(ctx, req, t)
+		if err != nil {
+			return pipeline.ActionResult{}, err
+		}
+		defer os.RemoveAll(dir)
+		t.Dir, t.Name, digest = filepath.Join(dir, "rootfs"), t.Name+"@"+d, d
+	}
 	outs, err := p.scan(ctx, req, s, t.Dir)
 	if err != nil {
 		return pipeline.ActionResult{}, err
@@ -128,10 +148,13 @@ func (p *Provider) Run(ctx context.Context, req *pipeline.ActionRequest) (pipeli
 	verdict := gate.Evaluate(policy, rep.Findings)
 	rep.Verdict, rep.Finished = &verdict, p.cfg.Now()
 	rep.Warnings = append(rep.Warnings, gateWarnings(policy, s, rep.Findings, outs, started)...)
-	if err := p.writeReports(req, rep); err != nil {
+	if err := p.writeReports(req, rep, outs); err != nil {
 		return pipeline.ActionResult{}, err
 	}
 	res := result(s, rep, verdict)
+	if digest != "" {
+		res.OutputVariables["ImageDigest"] = digest
+	}
 	p.cfg.Logger.Debug("scan done", "execution", req.ExecutionID, "action", req.Action.Name, "target", t.Name,
 		"findings", len(rep.Findings), "blocking", len(verdict.Blocking))
 	return res, nil
@@ -140,7 +163,22 @@ func (p *Provider) Run(ctx context.Context, req *pipeline.ActionRequest) (pipeli
 // scan runs each scanner of s over dir, in order.
 func (p *Provider) scan(ctx context.Context, req *pipeline.ActionRequest, s settings, dir string) ([]output, error) {
 	log := slog.New(slog.NewTextHandler(req.Log, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	var outs []output
+	var (
+		outs     []output
+		db       string
+		dbWarned []string
+	)
+	if slices.Contains(s.Scanners, scannerVulns) && p.cfg.Extractors != nil {
+		var err error
+		if s.Advisories != "" {
+			if db, dbWarned, err = advisoryDB(ctx, req, s); err != nil {
+				return nil, err
+			}
+			defer os.RemoveAll(db)
+		} else if db, err = p.dbDir(req, s); err != nil {
+			return nil, err
+		}
+	}
 	for _, name := range s.Scanners {
 		var (
 			out output
@@ -158,11 +196,8 @@ func (p *Provider) scan(ctx context.Context, req *pipeline.ActionRequest, s sett
 			if p.cfg.Extractors == nil {
 				return nil, fmt.Errorf("%w config.scanners: the vulns scanner is not available here", pipeline.ErrInvalid)
 			}
-			db, derr := p.dbDir(req, s)
-			if derr != nil {
-				return nil, derr
-			}
 			out, err = runVulns(ctx, dir, db, p.cfg.Extractors(), p.cfg.Now(), log)
+			out.warnings = append(dbWarned, out.warnings...)
 		}
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
@@ -193,9 +228,10 @@ func (p *Provider) dbDir(req *pipeline.ActionRequest, s settings) (string, error
 	return dir, nil
 }
 
-// writeReports logs the table and writes the JSON report into the first
-// output artifact, when there is one.
-func (p *Provider) writeReports(req *pipeline.ActionRequest, rep *report.Report) error {
+// writeReports logs the table and writes the JSON report, and the SBOM of
+// the vulns scanner's inventory, into the first output artifact, when
+// there is one.
+func (p *Provider) writeReports(req *pipeline.ActionRequest, rep *report.Report, outs []output) error {
 	table, err := report.New("table", report.Options{})
 	if err != nil {
 		return err
@@ -214,18 +250,33 @@ func (p *Provider) writeReports(req *pipeline.ActionRequest, rep *report.Report)
 	if err != nil {
 		return err
 	}
-	f, err := os.Create(filepath.Join(dir, ReportFile))
-	if err != nil {
+	if err := writeFile(filepath.Join(dir, ReportFile), func(w io.Writer) error { return js.Write(w, rep) }); err != nil {
 		return fmt.Errorf("scan: write report: %w", err)
 	}
-	if err := js.Write(f, rep); err != nil {
-		f.Close()
-		return fmt.Errorf("scan: write report: %w", err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("scan: write report: %w", err)
+	for _, o := range outs {
+		if o.inventory == nil {
+			continue
+		}
+		meta := sbom.Meta{Target: rep.Target, ToolVersion: p.cfg.Version, Now: rep.Finished}
+		err := writeFile(filepath.Join(dir, SBOMFile), func(w io.Writer) error { return sbom.WriteCycloneDX(w, o.inventory, meta) })
+		if err != nil {
+			return fmt.Errorf("scan: write sbom: %w", err)
+		}
 	}
 	return nil
+}
+
+// writeFile creates path and fills it with write.
+func writeFile(path string, write func(io.Writer) error) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := write(f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 // result turns the verdict into the action's result.

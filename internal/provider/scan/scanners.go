@@ -29,6 +29,8 @@ type output struct {
 	// owns says which ignore entries belong to this scanner, for the
 	// warning about entries that matched nothing.
 	owns func(gate.Entry) bool
+	// inventory is what the vulns scanner judged (nil for the others).
+	inventory *sbom.Inventory
 }
 
 // scanWith runs a pipeline.Scanner over dir and collects its findings.
@@ -85,6 +87,7 @@ func runVulns(ctx context.Context, dir, dbDir string, exts []sbom.Extractor, now
 	if err != nil {
 		return out, fmt.Errorf("scan vulns: %w", err)
 	}
+	out.inventory = inv
 	out.warnings = append(out.warnings, inv.Warnings...)
 	m := db.Manifest()
 	if w := vulns.StaleWarning(m.Age(now), maxDBAge); w != "" {

@@ -33,6 +33,13 @@ func TestParseSettings(t *testing.T) {
 			want: settings{Scanners: []string{"config"}, FailOn: pipeline.SeverityMedium, Target: "Img/rootfs",
 				IgnoreFile: "sec/ignore.yml", DB: "/var/db", Unknown: "ignore"},
 		},
+		{
+			name: "pinned advisories and an image target",
+			cfg: map[string]any{"scanners": "vulns,config", "target": "oci:LaunchArtifact/image",
+				"advisories": "SourceArtifact/advisories"},
+			want: settings{Scanners: []string{"vulns", "config"}, FailOn: pipeline.SeverityHigh, Target: "oci:LaunchArtifact/image",
+				Advisories: "SourceArtifact/advisories", Unknown: "fail"},
+		},
 	}
 	for _, tt := range tests {
 		got, err := parseSettings(tt.cfg)
