@@ -128,6 +128,29 @@ func wireJob(j store.Job) jobapi.Job {
 		OutputArtifacts: maps.Clone(j.Outputs), ContinuationToken: j.ContinuationToken, Attempt: j.Attempt}
 }
 
+// LookupJob returns job id as the worker holding it sees it, with its
+// current nonce (empty unless a worker holds it) and its artifact
+// directories, and its state: a dispatched or in-progress job whose lease
+// has run out counts as queued, and a cancelled one as failed. An unknown
+// id wraps pipeline.ErrNotFound. The job API over HTTP uses it to
+// authorize calls by the job's action type and to serve its artifacts; it
+// changes nothing.
+func (s *JobService) LookupJob(ctx context.Context, id string) (jobapi.Job, jobapi.State, error) {
+	j, err := s.e.store.Job(ctx, id)
+	if err != nil {
+		return jobapi.Job{}, "", fmt.Errorf("look up job %s: %w", id, err)
+	}
+	states := map[store.JobStatus]jobapi.State{store.JobQueued: jobapi.StateQueued,
+		store.JobDispatched: jobapi.StateDispatched, store.JobInProgress: jobapi.StateInProgress,
+		store.JobSucceeded: jobapi.StateSucceeded, store.JobFailed: jobapi.StateFailed,
+		store.JobCancelled: jobapi.StateFailed}
+	state := states[j.Status]
+	if s.expire(&j) {
+		state = jobapi.StateQueued
+	}
+	return wireJob(j), state, nil
+}
+
 // AcknowledgeJob implements jobapi.Service.
 func (s *JobService) AcknowledgeJob(ctx context.Context, id, nonce string) error {
 	return s.change(ctx, id, func(tx store.Tx, ev *events, j *store.Job) error {

@@ -156,6 +156,9 @@ func testPollCopiesJob(t *testing.T, h *harness) {
 	got := h.dispatch(typeDeploy, id)
 	want := in
 	want.ID, want.Nonce, want.Attempt = id, got.Nonce, 1
+	if p, ok := h.prod.(Presenter); ok {
+		want = p.Present(want)
+	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("dispatched job (-submitted +got):\n%s", diff)
 	}

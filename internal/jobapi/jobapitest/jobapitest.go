@@ -23,6 +23,14 @@ type Producer interface {
 	Outcome(ctx context.Context, id string) (jobapi.Outcome, error)
 }
 
+// Presenter is implemented by a Producer whose Service shows workers a
+// job's artifact locations other than as submitted (the HTTP API shows
+// paths on the server instead of its directories): Present returns job,
+// as submitted with its id set, as a worker should receive it.
+type Presenter interface {
+	Present(job jobapi.Job) jobapi.Job
+}
+
 // Options configure the Service under test. The implementation must take
 // every time from Now (the suite's clock, which it moves forward by hand)
 // and judge leases and continuation delays by it at each call.

@@ -74,6 +74,48 @@ func newEvent(req *pipeline.ActionRequest, s settings, handler, jobID string) Ev
 	}}
 }
 
+// jobEvent builds the event of a job run by Exec.
+func jobEvent(req *pipeline.ActionRequest, handler, jobID string) Event {
+	return Event{Job: Job{
+		ID:        jobID,
+		AccountID: "local",
+		Data: JobData{
+			ActionConfiguration: ActionConfiguration{Configuration: jobConfiguration(req.Config, handler)},
+			InputArtifacts:      artifacts(actioncfg.Inputs(req)),
+			OutputArtifacts:     artifacts(actioncfg.Outputs(req)),
+			ContinuationToken:   req.ContinuationToken,
+		},
+	}}
+}
+
+// jobConfiguration is the event configuration of a job's action
+// configuration: FunctionName is cfg's "function" (else handler's file
+// name), UserParameters its "user_parameters", and every other key is
+// passed on; values are text as CodePipeline passes them (a string as it
+// is, anything else as its JSON text).
+func jobConfiguration(cfg map[string]any, handler string) map[string]string {
+	conf := map[string]string{"FunctionName": filepath.Base(handler)}
+	for k, v := range cfg {
+		raw, err := json.Marshal(v)
+		if err != nil || len(raw) == 0 {
+			continue
+		}
+		switch text := userParameters(raw); k {
+		case "function":
+			if text != "" {
+				conf["FunctionName"] = text
+			}
+		case "user_parameters":
+			if string(raw) != "null" {
+				conf["UserParameters"] = text
+			}
+		default:
+			conf[k] = text
+		}
+	}
+	return conf
+}
+
 // userParameters is the configured value as CodePipeline passes it: a
 // string as it is, anything else as its JSON text.
 func userParameters(raw []byte) string {

@@ -120,7 +120,28 @@ func (p *Provider) Run(ctx context.Context, req *pipeline.ActionRequest) (pipeli
 	if err != nil {
 		return pipeline.ActionResult{}, err
 	}
-	event, err := json.Marshal(newEvent(req, s, handler, jobID))
+	return p.invoke(ctx, req, s.Handler, handler, newEvent(req, s, handler, jobID), time.Duration(s.ContinuationDelay))
+}
+
+// Exec invokes handler (an executable's path) once for job jobID that
+// comes from outside the engine (`secpipe worker` runs custom actions'
+// jobs with it), as Run does: the event on its standard input, the reply
+// read from its standard output, its standard error to req.Log, in a
+// scratch directory under req.WorkDir, with Run's environment. The
+// event's configuration holds FunctionName (req.Config's "function", else
+// the handler's file name), UserParameters (its "user_parameters") and
+// every other key of req.Config as text. An
+// ActionInProgress result carries no delay: the job's owner decides it.
+// Errors are Run's.
+func (p *Provider) Exec(ctx context.Context, req *pipeline.ActionRequest, handler, jobID string) (pipeline.ActionResult, error) {
+	return p.invoke(ctx, req, handler, handler, jobEvent(req, handler, jobID), 0)
+}
+
+// invoke runs handler (named display in the log) with event.
+func (p *Provider) invoke(ctx context.Context, req *pipeline.ActionRequest, display, handler string, ev Event,
+	delay time.Duration) (pipeline.ActionResult, error) {
+	jobID := ev.Job.ID
+	event, err := json.Marshal(ev)
 	if err != nil {
 		return pipeline.ActionResult{}, fmt.Errorf("encode the job event: %w", err)
 	}
@@ -131,7 +152,7 @@ func (p *Provider) Run(ctx context.Context, req *pipeline.ActionRequest) (pipeli
 	defer remove()
 	log := proc.NewLineWriter(req.Log)
 	defer log.Flush()
-	log.Line(fmt.Sprintf("invoking %s (job %s, attempt %d)", s.Handler, jobID, req.Attempt))
+	log.Line(fmt.Sprintf("invoking %s (job %s, attempt %d)", display, jobID, req.Attempt))
 	stdout := &tail{max: maxStdout}
 	cmd := exec.Command(handler)
 	cmd.Dir = scratch
@@ -142,7 +163,7 @@ func (p *Provider) Run(ctx context.Context, req *pipeline.ActionRequest) (pipeli
 	if ctx.Err() != nil {
 		return pipeline.ActionResult{}, ctx.Err()
 	}
-	res := decide(runErr, stdout, time.Duration(s.ContinuationDelay))
+	res := decide(runErr, stdout, delay)
 	log.Line(describe(res))
 	return res, nil
 }
@@ -200,6 +221,9 @@ func decide(runErr error, stdout *tail, delay time.Duration) pipeline.ActionResu
 func describe(res pipeline.ActionResult) string {
 	switch res.State {
 	case pipeline.ActionInProgress:
+		if res.ContinuationDelay == 0 { // Exec: the job's owner decides when
+			return fmt.Sprintf("in progress (continuation token %q)", res.ContinuationToken)
+		}
 		return fmt.Sprintf("in progress (continuation token %q); invoking again in %s", res.ContinuationToken, res.ContinuationDelay)
 	case pipeline.ActionFailed:
 		return "failed: " + res.Message
