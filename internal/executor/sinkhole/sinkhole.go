@@ -1,11 +1,18 @@
 // Package sinkhole gives a verify run a network that leads nowhere: a
 // network namespace of its own in which every address is local (a local
-// route for 0.0.0.0/0 on its loopback), a DNS server that answers every
-// name with the sinkhole address and logs the question, and TCP listeners
-// on common ports that accept connections and log what was sent. No packet
-// leaves the machine; traffic that would have gone to a command-and-control
-// server or a mining pool completes against the sinkhole, so what the
-// image does next is observed too.
+// route for 0.0.0.0/0, and ::/0 when the kernel has IPv6, on its
+// loopback), a DNS server that answers every name with the sinkhole
+// address and logs the question, TCP listeners on common ports that
+// accept connections and log what was sent, and UDP listeners on common
+// ports that log every datagram. No packet leaves the machine; traffic
+// that would have gone to a command-and-control server or a mining pool
+// completes against the sinkhole, so what the image does next is observed
+// too, and each connection and datagram is logged with its original
+// destination.
+//
+// AAAA questions are answered with Address6 when the namespace has IPv6;
+// when the kernel has IPv6 disabled they get an empty answer (no such
+// record), so programs fall back to IPv4.
 //
 // The servers belong to this process but their sockets live in the new
 // namespace; processes started by the function Run calls inherit it.
@@ -14,8 +21,9 @@ package sinkhole
 
 import (
 	"context"
+	"encoding/hex"
 	"fmt"
-	"net"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -23,25 +31,58 @@ import (
 	"sync"
 	"time"
 
-	"golang.org/x/net/dns/dnsmessage"
 	"golang.org/x/sys/unix"
 
 	"github.com/secpipe/secpipe/internal/pipeline"
 )
 
-// Address is what the DNS server answers for every name.
+// Address is what the DNS server answers for every A question.
 const Address = "198.18.0.1"
+
+// Address6 is what it answers for AAAA questions when the namespace has
+// IPv6: an address of the benchmarking range 2001:2::/48 (RFC 5180),
+// which no real host has.
+const Address6 = "2001:2::1"
 
 // Ports are the TCP ports the sinkhole accepts connections on: web, mail,
 // common reverse-shell and mining-pool ports. Other ports refuse.
 var Ports = []int{21, 22, 23, 25, 80, 443, 465, 587, 1080, 3128, 3333, 4444, 5555, 6666, 6667, 7777, 8080, 8443,
 	8888, 9999, 14433, 14444, 45560, 45700}
 
-// Conn is one connection the sinkhole accepted.
+// UDPPorts are the UDP ports, besides DNS's 53, whose datagrams the
+// sinkhole logs (it answers none): NTP 123, SNMP 161, syslog 514, IKE 500
+// and 4500, OpenVPN 1194, STUN 3478 and WireGuard 51820 (services and
+// tunnels an image may reach out to); TFTP 69, which IoT malware loaders
+// fetch their payloads with; chargen 19, SSDP 1900 and memcached 11211,
+// the reflectors of amplification attacks a DDoS bot sends to;
+// BitTorrent's DHT 6881, the peer-to-peer command channel of the Mozi and
+// Hajime botnets; and 16464, 16465, 16470 and 16471, ZeroAccess's
+// peer-to-peer network. Datagrams to other ports are refused by the
+// kernel (ICMP port unreachable).
+var UDPPorts = []int{19, 69, 123, 161, 500, 514, 1194, 1900, 3478, 4500, 6881, 11211, 16464, 16465, 16470, 16471,
+	51820}
+
+// MaxLogged bounds the connections and the questions a Log keeps; more
+// are counted in Log.Dropped.
+const MaxLogged = 100_000
+
+// dataBytes is how much of what was sent a Conn shows.
+const dataBytes = 16
+
+// Conn is one connection the sinkhole accepted or one datagram it
+// received.
 type Conn struct {
-	Time  time.Time
-	Port  int
-	Bytes int // received before the sinkhole closed it
+	Time time.Time
+	// Proto is "tcp" or "udp".
+	Proto string
+	// Src is the sender; Dst the address and port it sent to, before
+	// the sinkhole took it.
+	Src, Dst netip.AddrPort
+	// Bytes is the size received (for TCP, before the sinkhole closed
+	// the connection); Data the first bytes of it, hex-encoded, with "…"
+	// when there was more.
+	Bytes int
+	Data  string
 }
 
 // Query is one DNS question the sinkhole answered.
@@ -57,18 +98,48 @@ type Log struct {
 	mu      sync.Mutex
 	Queries []Query
 	Conns   []Conn
+	// Dropped counts the connections and questions past MaxLogged.
+	Dropped int
+	// IPv6 says whether the namespace had IPv6.
+	IPv6 bool
 }
 
 func (l *Log) query(q Query) {
 	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.Queries) >= MaxLogged {
+		l.Dropped++
+		return
+	}
 	l.Queries = append(l.Queries, q)
-	l.mu.Unlock()
 }
 
-func (l *Log) conn(c Conn) {
+// conn logs c and reports whether it was kept.
+func (l *Log) conn(c Conn) bool {
 	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.Conns) >= MaxLogged {
+		l.Dropped++
+		return false
+	}
 	l.Conns = append(l.Conns, c)
-	l.mu.Unlock()
+	return true
+}
+
+// shorten hex-encodes the first dataBytes of b.
+func shorten(b []byte) string {
+	if len(b) <= dataBytes {
+		return hex.EncodeToString(b)
+	}
+	return hex.EncodeToString(b[:dataBytes]) + "…"
+}
+
+// Options tunes Run. The zero value works.
+type Options struct {
+	// OnConn, when set, is called with every connection and datagram as
+	// it is logged, from the servers' goroutines (concurrently), until
+	// Run returns. It must not block: the servers wait for it.
+	OnConn func(Conn)
 }
 
 // Available reports whether a sinkhole can be made here: Linux, root, and
@@ -92,7 +163,7 @@ func Available() error {
 // sandbox sharing its parent's network) live in it. The servers stop when
 // fn returns; the namespace goes with its last process. The Log holds
 // what the servers saw.
-func Run(ctx context.Context, dir string, fn func(resolvConf string) error) (*Log, error) {
+func Run(ctx context.Context, dir string, opts Options, fn func(resolvConf string) error) (*Log, error) {
 	if err := Available(); err != nil {
 		return nil, err
 	}
@@ -106,14 +177,14 @@ func Run(ctx context.Context, dir string, fn func(resolvConf string) error) (*Lo
 		// The thread stays locked and ends with the goroutine: its
 		// network namespace is never handed back to the runtime.
 		runtime.LockOSThread()
-		done <- runInNamespace(ctx, log, func() error { return fn(resolv) })
+		done <- runInNamespace(ctx, log, opts, func() error { return fn(resolv) })
 	}()
 	return log, <-done
 }
 
 // runInNamespace moves the calling (locked) thread into a new network
 // namespace, sets it up, serves, and calls fn.
-func runInNamespace(ctx context.Context, log *Log, fn func() error) error {
+func runInNamespace(ctx context.Context, log *Log, opts Options, fn func() error) error {
 	if err := unix.Unshare(unix.CLONE_NEWNET); err != nil {
 		return fmt.Errorf("sinkhole: new network namespace: %w", err)
 	}
@@ -121,12 +192,15 @@ func runInNamespace(ctx context.Context, log *Log, fn func() error) error {
 		{"link", "set", "lo", "up"},
 		{"route", "add", "local", "0.0.0.0/0", "dev", "lo"},
 	} {
-		// Children inherit the locked thread's namespace.
-		if out, err := exec.CommandContext(ctx, "ip", args...).CombinedOutput(); err != nil {
-			return fmt.Errorf("sinkhole: ip %v: %v: %s", args, err, out)
+		if err := ip(ctx, args...); err != nil {
+			return err
 		}
 	}
-	srv, err := listen(log)
+	// Without IPv6 in the kernel (or with it disabled) these fail: the
+	// sinkhole is then IPv4 only.
+	log.IPv6 = ip(ctx, "-6", "addr", "add", Address6+"/128", "dev", "lo") == nil &&
+		ip(ctx, "-6", "route", "add", "local", "::/0", "dev", "lo") == nil
+	srv, err := listen(log, opts.OnConn)
 	if err != nil {
 		return err
 	}
@@ -134,208 +208,10 @@ func runInNamespace(ctx context.Context, log *Log, fn func() error) error {
 	return fn()
 }
 
-// servers are the sinkhole's sockets. Every goroutine they start is
-// counted in wg, and open connections are closed by close, so that when
-// close returns the Log is complete and no longer written.
-type servers struct {
-	udp   net.PacketConn
-	tcp53 net.Listener
-	tcps  []net.Listener
-	wg    sync.WaitGroup
-
-	mu    sync.Mutex
-	conns map[net.Conn]bool
-	done  bool
-}
-
-// handle runs fn on an accepted connection, tracked until it returns.
-func (s *servers) handle(c net.Conn, fn func(net.Conn)) {
-	s.mu.Lock()
-	if s.done {
-		s.mu.Unlock()
-		c.Close()
-		return
+// ip runs iproute2's ip; children inherit the locked thread's namespace.
+func ip(ctx context.Context, args ...string) error {
+	if out, err := exec.CommandContext(ctx, "ip", args...).CombinedOutput(); err != nil {
+		return fmt.Errorf("sinkhole: ip %v: %v: %s", args, err, out)
 	}
-	s.conns[c] = true
-	s.wg.Add(1)
-	s.mu.Unlock()
-	go func() {
-		defer s.wg.Done()
-		defer func() {
-			s.mu.Lock()
-			delete(s.conns, c)
-			s.mu.Unlock()
-			c.Close()
-		}()
-		c.SetDeadline(time.Now().Add(2 * time.Second))
-		fn(c)
-	}()
-}
-
-// listen opens the DNS server and the TCP listeners in the current
-// thread's namespace and serves them.
-func listen(log *Log) (*servers, error) {
-	s := &servers{conns: map[net.Conn]bool{}}
-	var err error
-	if s.udp, err = net.ListenPacket("udp4", "0.0.0.0:53"); err != nil {
-		return nil, fmt.Errorf("sinkhole: dns: %w", err)
-	}
-	s.wg.Add(1)
-	go func() { defer s.wg.Done(); serveDNS(s.udp, log) }()
-	if s.tcp53, err = net.Listen("tcp4", "0.0.0.0:53"); err != nil {
-		s.close()
-		return nil, fmt.Errorf("sinkhole: dns over tcp: %w", err)
-	}
-	s.wg.Add(1)
-	go func() { defer s.wg.Done(); s.serveDNSTCP(s.tcp53, log) }()
-	for _, port := range Ports {
-		l, err := net.Listen("tcp4", fmt.Sprintf("0.0.0.0:%d", port))
-		if err != nil {
-			s.close()
-			return nil, fmt.Errorf("sinkhole: port %d: %w", port, err)
-		}
-		s.tcps = append(s.tcps, l)
-		s.wg.Add(1)
-		go func() { defer s.wg.Done(); s.serveTCP(l, port, log) }()
-	}
-	return s, nil
-}
-
-func (s *servers) close() {
-	s.mu.Lock()
-	s.done = true
-	for c := range s.conns {
-		c.Close()
-	}
-	s.mu.Unlock()
-	if s.udp != nil {
-		s.udp.Close()
-	}
-	if s.tcp53 != nil {
-		s.tcp53.Close()
-	}
-	for _, l := range s.tcps {
-		l.Close()
-	}
-	s.wg.Wait()
-}
-
-// serveTCP accepts connections, reads what arrives for a moment and
-// closes them.
-func (s *servers) serveTCP(l net.Listener, port int, log *Log) {
-	for {
-		c, err := l.Accept()
-		if err != nil {
-			return
-		}
-		s.handle(c, func(c net.Conn) {
-			buf := make([]byte, 4096)
-			n, _ := c.Read(buf)
-			log.conn(Conn{Time: time.Now(), Port: port, Bytes: n})
-		})
-	}
-}
-
-// serveDNS answers every question over UDP.
-func serveDNS(pc net.PacketConn, log *Log) {
-	buf := make([]byte, 1500)
-	for {
-		n, addr, err := pc.ReadFrom(buf)
-		if err != nil {
-			return
-		}
-		if resp, ok := answer(buf[:n], "udp", log); ok {
-			pc.WriteTo(resp, addr)
-		}
-	}
-}
-
-// serveDNSTCP answers questions over TCP (two-byte length prefix).
-func (s *servers) serveDNSTCP(l net.Listener, log *Log) {
-	for {
-		c, err := l.Accept()
-		if err != nil {
-			return
-		}
-		s.handle(c, func(c net.Conn) {
-			var hdr [2]byte
-			if _, err := ioReadFull(c, hdr[:]); err != nil {
-				return
-			}
-			msg := make([]byte, int(hdr[0])<<8|int(hdr[1]))
-			if _, err := ioReadFull(c, msg); err != nil {
-				return
-			}
-			if resp, ok := answer(msg, "tcp", log); ok {
-				c.Write(append([]byte{byte(len(resp) >> 8), byte(len(resp))}, resp...))
-			}
-		})
-	}
-}
-
-func ioReadFull(c net.Conn, b []byte) (int, error) {
-	n := 0
-	for n < len(b) {
-		m, err := c.Read(b[n:])
-		n += m
-		if err != nil {
-			return n, err
-		}
-	}
-	return n, nil
-}
-
-// answer builds the reply to a query: the sinkhole address for A
-// questions, no records otherwise. ok is false for what is not a query.
-func answer(msg []byte, proto string, log *Log) ([]byte, bool) {
-	var p dnsmessage.Parser
-	hdr, err := p.Start(msg)
-	if err != nil || hdr.Response {
-		return nil, false
-	}
-	q, err := p.Question()
-	if err != nil {
-		return nil, false
-	}
-	name := q.Name.String()
-	log.query(Query{Time: time.Now(), Name: trimDot(name), Type: typeName(q.Type), Proto: proto})
-	b := dnsmessage.NewBuilder(nil, dnsmessage.Header{ID: hdr.ID, Response: true, Authoritative: true,
-		RecursionDesired: hdr.RecursionDesired, RecursionAvailable: true})
-	b.EnableCompression()
-	if err := b.StartQuestions(); err != nil {
-		return nil, false
-	}
-	if err := b.Question(q); err != nil {
-		return nil, false
-	}
-	if err := b.StartAnswers(); err != nil {
-		return nil, false
-	}
-	if q.Type == dnsmessage.TypeA {
-		ip := net.ParseIP(Address).To4()
-		rh := dnsmessage.ResourceHeader{Name: q.Name, Type: dnsmessage.TypeA, Class: dnsmessage.ClassINET, TTL: 60}
-		if err := b.AResource(rh, dnsmessage.AResource{A: [4]byte{ip[0], ip[1], ip[2], ip[3]}}); err != nil {
-			return nil, false
-		}
-	}
-	resp, err := b.Finish()
-	if err != nil {
-		return nil, false
-	}
-	return resp, true
-}
-
-func trimDot(s string) string {
-	if len(s) > 1 && s[len(s)-1] == '.' {
-		return s[:len(s)-1]
-	}
-	return s
-}
-
-func typeName(t dnsmessage.Type) string {
-	s := t.String()
-	if len(s) > 4 && s[:4] == "Type" {
-		return s[4:]
-	}
-	return s
+	return nil
 }

@@ -43,6 +43,9 @@ func FuzzParseLine(f *testing.F) {
 		p.line([]byte(line))
 		p.line([]byte(line)) // a second time: unfinished lines pair up
 		p.tr.finish()
+		if err := p.close(); err != nil {
+			t.Fatal(err)
+		}
 		readBack(t, out.Bytes())
 	})
 }

@@ -45,7 +45,11 @@ func TestParseGolden(t *testing.T) {
 			if err := p.parse(in); err != nil {
 				t.Fatal(err)
 			}
-			if diff := cmp.Diff(tt.wantStats, p.stats); diff != "" {
+			if err := p.close(); err != nil {
+				t.Fatal(err)
+			}
+			tt.wantStats.Files = FilesStrace
+			if diff := cmp.Diff(tt.wantStats, *p.stats); diff != "" {
 				t.Errorf("stats (-want +got):\n%s", diff)
 			}
 			golden := filepath.Join("testdata", tt.name+".jsonl")
@@ -91,6 +95,9 @@ func TestMaxEvents(t *testing.T) {
 	var out bytes.Buffer
 	p := newParser(sandbox.Spec{Argv: []string{"/bin/sh"}}, &out, 5)
 	if err := p.parse(bytes.NewReader(in)); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.close(); err != nil {
 		t.Fatal(err)
 	}
 	if got := len(readBack(t, out.Bytes())); got != 5 || p.stats.Events != 5 || p.stats.Dropped != 13 {
@@ -201,6 +208,9 @@ func TestChildBeforeClone(t *testing.T) {
 	if err := p.parse(strings.NewReader(strings.Join(lines, ""))); err != nil {
 		t.Fatal(err)
 	}
+	if err := p.close(); err != nil {
+		t.Fatal(err)
+	}
 	want, err := os.ReadFile(filepath.Join("testdata", "attack.jsonl"))
 	if err != nil {
 		t.Fatal(err)
@@ -221,6 +231,9 @@ func TestOrphanCalls(t *testing.T) {
 	var out bytes.Buffer
 	p := newParser(sandbox.Spec{Argv: []string{"/bin/sh"}}, &out, 1000)
 	if err := p.parse(strings.NewReader(trace)); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.close(); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(out.String(), `"pid":77777`) || !strings.Contains(out.String(), `"path":"/etc/orphan"`) {

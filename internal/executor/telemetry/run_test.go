@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/secpipe/secpipe/internal/executor/fswatch"
 	"github.com/secpipe/secpipe/internal/executor/sandbox"
 	"github.com/secpipe/secpipe/internal/executor/telemetry"
 	"github.com/secpipe/secpipe/internal/image/base"
@@ -232,14 +233,20 @@ func TestRunCommandNotFound(t *testing.T) {
 }
 
 // BenchmarkSmoke compares a busybox smoke test in the sandbox with and
-// without telemetry: go test -bench Smoke -run XXX.
+// without telemetry, and telemetry with file changes recorded by strace
+// and by fanotify, all on a root on a tmpfs of its own:
+// go test -bench Smoke -run XXX.
 func BenchmarkSmoke(b *testing.B) {
 	need(b)
-	root := filepath.Join(b.TempDir(), "root")
-	if _, err := base.Prepare(context.Background(), "busybox", root, base.Options{}); err != nil {
+	m, err := fswatch.MountTmpfs(filepath.Join(b.TempDir(), "root"))
+	if err != nil {
 		b.Fatal(err)
 	}
-	spec := sandbox.Spec{Root: root, Argv: []string{"/bin/sh", "-c",
+	defer m.Close()
+	if _, err := base.Prepare(context.Background(), "busybox", m.Dir, base.Options{}); err != nil {
+		b.Fatal(err)
+	}
+	spec := sandbox.Spec{Root: m.Dir, Argv: []string{"/bin/sh", "-c",
 		"for i in 1 2 3 4 5 6 7 8 9 10; do echo $i > /tmp/f$i; ls /tmp > /dev/null; cat /etc/passwd > /dev/null; done"},
 		Env: []string{"PATH=/bin"}}
 	b.Run("sandbox", func(b *testing.B) {
@@ -249,13 +256,23 @@ func BenchmarkSmoke(b *testing.B) {
 			}
 		}
 	})
-	b.Run("telemetry", func(b *testing.B) {
-		for b.Loop() {
-			if _, _, err := telemetry.Run(context.Background(), spec, io.Discard, telemetry.Options{}); err != nil {
-				b.Fatal(err)
-			}
+	for _, watch := range []bool{false, true} {
+		name := "telemetry/strace"
+		if watch {
+			name = "telemetry/fanotify"
 		}
-	})
+		b.Run(name, func(b *testing.B) {
+			for b.Loop() {
+				_, st, err := telemetry.Run(context.Background(), spec, io.Discard, telemetry.Options{WatchRoot: watch})
+				if err != nil {
+					b.Fatal(err)
+				}
+				if watch && st.Files != telemetry.FilesFanotify {
+					b.Fatalf("files recorded by %s: %s", st.Files, st.FanotifyError)
+				}
+			}
+		})
+	}
 }
 
 // TestTraceHidden checks that the sandboxed command cannot reach strace's

@@ -10,12 +10,20 @@
 // start with the execve of the command inside the sandbox; bwrap's own
 // setup is never reported. PIDs are the host's (strace's PID namespace);
 // paths are as the sandboxed processes see them.
+//
+// When the root is a filesystem of its own, fanotify (package fswatch)
+// records the changes and executions of its files instead of strace's
+// view of the paths programs pass (Options.WatchRoot), and the
+// connections a sinkhole saw can join the log (Options.Conns). The sources
+// are merged in time order; see recorder.
 package telemetry
 
 import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
+	"net/netip"
 	"os"
 	"os/exec"
 	"syscall"
@@ -52,7 +60,41 @@ type Options struct {
 	// Strace is the strace program; "" looks it up on PATH. It must know
 	// --pidns-translation (strace 5.9 or later).
 	Strace string
+	// WatchRoot records the changes and executions of the files of
+	// spec.Root with fanotify (package fswatch) instead of following
+	// paths in the trace. spec.Root must be the root of a filesystem of
+	// its own (fswatch.MountTmpfs). When fanotify cannot start (no root,
+	// an old kernel, a plain directory), Run records file changes from
+	// the trace, logs why once and says so in Stats.
+	WatchRoot bool
+	// Conns, when set, delivers the connections the sandbox's network
+	// saw (a sinkhole's): Run merges them into the log as connect events
+	// until the command has ended and what is buffered is read. Run never
+	// closes it.
+	Conns <-chan Conn
+	// Logger receives the notice of a fallback; nil discards it.
+	Logger *slog.Logger
 }
+
+// Conn is a connection or datagram the sandbox's network received.
+type Conn struct {
+	Time time.Time
+	// Proto is "tcp" or "udp".
+	Proto string
+	// Src is the sender's address and port; Dst the address it was sent
+	// to (the original destination, before the sinkhole took it).
+	Src, Dst netip.AddrPort
+	// Bytes is the size received; Data the first bytes, hex-encoded and
+	// shortened.
+	Bytes int
+	Data  string
+}
+
+// What Stats.Files says recorded file changes.
+const (
+	FilesFanotify = "fanotify"
+	FilesStrace   = "strace"
+)
 
 // Stats counts what Run read and wrote.
 type Stats struct {
@@ -65,13 +107,34 @@ type Stats struct {
 	// Unparsed is the number of lines that did not have strace's shape
 	// (or were longer than MaxLineBytes).
 	Unparsed int
+	// Files is what recorded file changes: FilesFanotify or FilesStrace.
+	Files string
+	// FanotifyError says why fanotify did not start when it was asked
+	// to.
+	FanotifyError string
+	// FilesLost counts fanotify's events lost to a queue overflow or
+	// whose path could not be found.
+	FilesLost int
+	// Conns is the number of connections merged from Options.Conns.
+	Conns int
 }
+
+// mergeLag is how long an event waits for the events of the other
+// sources that happened before it; flushEvery is how often the waiting
+// events are checked.
+const (
+	mergeLag   = 500 * time.Millisecond
+	flushEvery = 100 * time.Millisecond
+)
 
 // Run runs spec.Argv in a bubblewrap sandbox, as sandbox.Run does, under
 // strace, and writes what it does to events as JSON lines (the event log of
-// package threat), each with a single Write call, while it runs. It
-// returns the command's exit code (128+N for a signal N) with a nil error,
-// whatever the code, and the counts of what it read and wrote.
+// package threat), each with a single Write call, while it runs: the
+// trace's events, fanotify's (Options.WatchRoot) and the network's
+// (Options.Conns) merged in time order, each written once it is about
+// half a second old. It returns the command's exit code (128+N for a
+// signal N) with a nil error, whatever the code, and the counts of what
+// it read and wrote.
 //
 // An error means the command did not run to its end or its events could
 // not be written: the spec is invalid (wraps pipeline.ErrInvalid); strace
@@ -105,9 +168,33 @@ func Run(ctx context.Context, spec sandbox.Spec, events io.Writer, opts Options)
 		return -1, Stats{}, err
 	}
 	defer trace.close()
+	stats := &Stats{Files: FilesStrace}
+	rec := newRecorder(events, opts.MaxEvents, 0, stats)
+	if root, err := os.OpenRoot(spec.Root); err == nil {
+		rec.root = root
+	}
+	p := newParserTo(spec, rec)
+	src := &sources{rec: rec, conns: opts.Conns}
+	if opts.WatchRoot {
+		src.watch(spec, opts.Logger)
+	}
+	if src.w != nil || opts.Conns != nil {
+		rec.lag = mergeLag
+	}
+	src.start()
+	defer src.stop()
 	argv := append(straceArgs(trace.path), bwrap)
 	argv = append(argv, args...)
-	return run(ctx, spec, strace, argv, trace, newParser(spec, events, opts.MaxEvents))
+	code, err := run(ctx, spec, strace, argv, trace, p)
+	src.stop()
+	werr := p.close() // what was recorded is written, whatever happened
+	if err != nil {
+		return code, *stats, err
+	}
+	if werr != nil {
+		return code, *stats, fmt.Errorf("telemetry: write events: %w", werr)
+	}
+	return code, *stats, nil
 }
 
 // lookTool finds a program: prog itself when it is a path, else name on
@@ -131,10 +218,10 @@ func straceArgs(out string) []string {
 
 // run starts strace with argv in its own process group, parses its trace
 // while it runs and waits for both.
-func run(ctx context.Context, spec sandbox.Spec, strace string, argv []string, trace *traceFIFO, p *parser) (int, Stats, error) {
+func run(ctx context.Context, spec sandbox.Spec, strace string, argv []string, trace *traceFIFO, p *parser) (int, error) {
 	statusR, statusW, err := os.Pipe()
 	if err != nil {
-		return -1, Stats{}, fmt.Errorf("telemetry: %w", err)
+		return -1, fmt.Errorf("telemetry: %w", err)
 	}
 	defer statusR.Close()
 	tail := &tailWriter{}
@@ -146,7 +233,7 @@ func run(ctx context.Context, spec sandbox.Spec, strace string, argv []string, t
 	cmd.WaitDelay = killGrace
 	if err := cmd.Start(); err != nil {
 		statusW.Close()
-		return -1, Stats{}, fmt.Errorf("telemetry: start strace: %w", err)
+		return -1, fmt.Errorf("telemetry: start strace: %w", err)
 	}
 	statusW.Close()
 	parsed := make(chan error, 1)
@@ -155,16 +242,16 @@ func run(ctx context.Context, spec sandbox.Spec, strace string, argv []string, t
 	go func() { status <- readExitCode(statusR) }()
 	waitErr := cmd.Wait()
 	trace.closeWriter() // strace is gone: the parser reads to the end
-	writeErr := <-parsed
+	readErr := <-parsed
 	if ctx.Err() != nil {
-		return -1, p.stats, fmt.Errorf("telemetry: %w", ctx.Err())
+		return -1, fmt.Errorf("telemetry: %w", ctx.Err())
 	}
 	code := <-status
 	if code == nil {
-		return -1, p.stats, fmt.Errorf("telemetry: bwrap could not run the command under strace (%v): %s", waitErr, tail.String())
+		return -1, fmt.Errorf("telemetry: bwrap could not run the command under strace (%v): %s", waitErr, tail.String())
 	}
-	if writeErr != nil {
-		return *code, p.stats, fmt.Errorf("telemetry: write events: %w", writeErr)
+	if readErr != nil {
+		return *code, fmt.Errorf("telemetry: read the trace: %w", readErr)
 	}
-	return *code, p.stats, nil
+	return *code, nil
 }

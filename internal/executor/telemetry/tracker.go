@@ -1,10 +1,12 @@
 package telemetry
 
 import (
+	"net/netip"
 	"path"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // maxProcs bounds the processes a tracker remembers; a fork bomb cannot
@@ -22,6 +24,9 @@ const maxDeferred = 4096
 type proc struct {
 	ppid int
 	exe  string
+	// bin is the interpreter when exe is a script: what the kernel runs,
+	// and what /proc/self/exe names.
+	bin  string
 	comm string
 	// cwd is the working directory inside the sandbox, "" when unknown.
 	cwd string
@@ -61,6 +66,23 @@ type tracker struct {
 	// working directory and descriptors the child inherits.
 	deferred map[int][]call
 	emit     func(*record)
+	// foreign, when not nil, says that fanotify reports the changes of
+	// the root's filesystem: file events are then reported only for
+	// paths below these mount points of other filesystems.
+	foreign []string
+	// interpreter, when set, returns the interpreter of a script ("" for
+	// a program).
+	interpreter func(exe string) string
+	// onSend, when set, learns who sent datagrams to which address:
+	// UDP connects and sends with an address, which are not events.
+	onSend func(s sender, dst netip.AddrPort)
+}
+
+// sender is the process that sent to an address, and when.
+type sender struct {
+	at        time.Time
+	pid, ppid int
+	comm      string
 }
 
 func newTracker(argv0, dir string, emit func(*record)) *tracker {
@@ -69,6 +91,53 @@ func newTracker(argv0, dir string, emit func(*record)) *tracker {
 	}
 	return &tracker{argv0: argv0, dir: dir, outside: make(map[int]bool), procs: make(map[int]*proc),
 		pending: make(map[int]rawLine), deferred: make(map[int][]call), emit: emit}
+}
+
+// reportsFile reports whether a change of path p is the trace's to
+// report.
+func (t *tracker) reportsFile(p string) bool {
+	if t.foreign == nil {
+		return true
+	}
+	for _, m := range t.foreign {
+		if p == m || strings.HasPrefix(p, m+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+// heldSince returns the earliest time of the calls still held back
+// (unfinished, or waiting for their parent's clone) that started after
+// notBefore: an event they yield may carry that time. ok is false when
+// there is none.
+func (t *tracker) heldSince(notBefore time.Time) (oldest time.Time, ok bool) {
+	see := func(ts time.Time) {
+		if !ts.Before(notBefore) && (!ok || ts.Before(oldest)) {
+			oldest, ok = ts, true
+		}
+	}
+	for _, r := range t.pending {
+		see(r.time)
+	}
+	for _, held := range t.deferred {
+		if len(held) > 0 {
+			see(held[0].time)
+		}
+	}
+	return oldest, ok
+}
+
+// owner returns the parent and name of process pid as far as the trace
+// knows them, and whether pid belongs to bwrap rather than the command.
+func (t *tracker) owner(pid int) (ppid int, comm string, bwrap bool) {
+	if t.outside[pid] {
+		return 0, "", true
+	}
+	if p, ok := t.procs[pid]; ok {
+		return p.ppid, p.comm, false
+	}
+	return 0, "", false
 }
 
 // line handles one line of strace's output and reports whether it had
@@ -200,7 +269,7 @@ func (t *tracker) beforeStart(c *call) {
 	delete(t.outside, c.pid)
 	p := t.proc(c.pid)
 	p.placeholder = false
-	p.cwd, p.exe, p.comm = t.dir, "", ""
+	p.cwd, p.exe, p.bin, p.comm = t.dir, "", "", ""
 	clear(p.fds) // bwrap's descriptors, named by host paths
 	t.exec(c)
 }
@@ -252,7 +321,7 @@ func (t *tracker) clone(c *call) {
 	p.placeholder = false
 	p.ppid = c.pid
 	if p.exe == "" {
-		p.exe, p.comm = parent.exe, parent.comm
+		p.exe, p.bin, p.comm = parent.exe, parent.bin, parent.comm
 	}
 	if p.cwd == "" {
 		p.cwd = parent.cwd
@@ -293,6 +362,9 @@ func (t *tracker) exec(c *call) {
 	switch {
 	case filename == "/proc/self/exe" && p.exe != "":
 		exe = p.exe // busybox running one of its applets
+		if p.bin != "" {
+			exe = p.bin // from a script
+		}
 		if len(argv) > 0 {
 			comm = path.Base(argv[0])
 		}
@@ -304,7 +376,10 @@ func (t *tracker) exec(c *call) {
 	if len(comm) > 15 {
 		comm = comm[:15]
 	}
-	p.exe, p.comm = exe, comm
+	p.exe, p.comm, p.bin = exe, comm, ""
+	if t.interpreter != nil && exe != "" {
+		p.bin = t.interpreter(exe)
+	}
 	r := newRecord(typeExec, c.time, c.pid, p)
 	r.Exe, r.Argv, r.Cwd, r.FDs = exe, argv, p.cwd, stdFDs(p)
 	t.emit(&r)

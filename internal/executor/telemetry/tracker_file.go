@@ -46,7 +46,7 @@ func (t *tracker) file(c *call) {
 			name, op = pathArg(p, c.args, c.args[0], 1), opDelete
 		}
 	}
-	if name == "" || op == "" || quiet(name) {
+	if name == "" || op == "" || quiet(name) || !t.reportsFile(name) {
 		return
 	}
 	r := newRecord(typeFile, c.time, c.pid, p)

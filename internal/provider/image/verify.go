@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/secpipe/secpipe/internal/executor/fswatch"
 	"github.com/secpipe/secpipe/internal/executor/sandbox"
 	"github.com/secpipe/secpipe/internal/executor/sinkhole"
 	"github.com/secpipe/secpipe/internal/executor/telemetry"
@@ -30,6 +31,9 @@ type VerifySpec struct {
 	Events io.Writer
 	// Log receives the smoke test's output.
 	Log io.Writer
+	// TraceFiles records file changes from the trace even where fanotify
+	// could record them, as on a host without it (to compare the two).
+	TraceFiles bool
 }
 
 // VerifyResult is what a verify run saw.
@@ -40,7 +44,10 @@ type VerifyResult struct {
 	// Queries and Connections count what the sinkhole answered and
 	// accepted (zero without a sinkhole).
 	Queries, Connections int
-	Duration             time.Duration
+	// Files says what recorded file changes: "fanotify" (the root on a
+	// tmpfs of its own) or "strace".
+	Files    string
+	Duration time.Duration
 }
 
 // Verify starts the image in the sandbox with no network but its own
@@ -65,7 +72,20 @@ func (b *Builder) Verify(ctx context.Context, vs VerifySpec) (VerifyResult, erro
 	if err != nil {
 		return res, err
 	}
+	// The root gets a filesystem of its own, which fanotify records
+	// whole; without one (no root), file changes come from the trace.
 	root := filepath.Join(dir, "rootfs")
+	watch := false
+	if !vs.TraceFiles {
+		m, err := fswatch.MountTmpfs(root)
+		switch {
+		case err == nil:
+			defer m.Close()
+			watch = true
+		case b.Logger != nil:
+			b.Logger.Warn("verify: file changes recorded by strace", "err", err)
+		}
+	}
 	info, err := base.Prepare(ctx, ref, root, base.Options{CacheDir: b.CacheDir})
 	if err != nil {
 		return res, err
@@ -107,16 +127,30 @@ func (b *Builder) Verify(ctx context.Context, vs VerifySpec) (VerifyResult, erro
 	}
 	var code int
 	var stats telemetry.Stats
+	opts := telemetry.Options{WatchRoot: watch, Logger: b.Logger}
 	record := func() (err error) {
-		code, stats, err = telemetry.Run(ctx, spec, events, telemetry.Options{})
+		code, stats, err = telemetry.Run(ctx, spec, events, opts)
 		return err
 	}
 	if sinkhole.Available() == nil {
 		// The sandbox joins the sinkhole's network: every address is
 		// local, names resolve to the sinkhole, connections complete.
+		// Its UDP datagrams join the recording (the trace shows TCP
+		// connects already).
 		spec.Network = true
+		conns := make(chan telemetry.Conn, 4096)
+		opts.Conns = conns
+		onConn := func(c sinkhole.Conn) {
+			if c.Proto != "udp" {
+				return
+			}
+			select {
+			case conns <- telemetry.Conn{Time: c.Time, Proto: c.Proto, Src: c.Src, Dst: c.Dst, Bytes: c.Bytes, Data: c.Data}:
+			default: // the recording is over or flooded; the sinkhole's log keeps it
+			}
+		}
 		var sl *sinkhole.Log
-		sl, err = sinkhole.Run(ctx, dir, func(resolvConf string) error {
+		sl, err = sinkhole.Run(ctx, dir, sinkhole.Options{OnConn: onConn}, func(resolvConf string) error {
 			spec.ResolvConf = resolvConf
 			return record()
 		})
@@ -131,7 +165,7 @@ func (b *Builder) Verify(ctx context.Context, vs VerifySpec) (VerifyResult, erro
 	if err != nil {
 		return res, fmt.Errorf("verify %s: %w", vs.Image, err)
 	}
-	res.ExitCode, res.Events, res.Duration = code, stats.Events, time.Since(start)
+	res.ExitCode, res.Events, res.Files, res.Duration = code, stats.Events, stats.Files, time.Since(start)
 	return res, nil
 }
 

@@ -1,0 +1,3 @@
+#!/bin/sh
+# The smoke test of every fixture image: start its service.
+exec /usr/local/bin/service
