@@ -17,15 +17,23 @@ import (
 )
 
 // dispatchers are the implementations that pass the shared tests, each built
-// on a fresh database.
+// on a fresh database: open's, or a SQLite one when open is nil.
 var dispatchers = []struct {
 	name string
+	open func(t *testing.T) *sql.DB
 	new  func(t *testing.T, db *sql.DB) Dispatcher
 }{
 	{name: "river", new: func(t *testing.T, db *sql.DB) Dispatcher {
 		r, err := NewRiver(db, testRiverConfig(t))
 		if err != nil {
 			t.Fatalf("NewRiver() = %v", err)
+		}
+		return r
+	}},
+	{name: "river-postgres", open: testPostgresDB, new: func(t *testing.T, db *sql.DB) Dispatcher {
+		r, err := NewRiverPostgres(db, testRiverConfig(t))
+		if err != nil {
+			t.Fatalf("NewRiverPostgres() = %v", err)
 		}
 		return r
 	}},
@@ -42,7 +50,12 @@ func forEachDispatcher(t *testing.T, test func(t *testing.T, db *sql.DB, d Dispa
 	for _, tc := range dispatchers {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			db, _ := testDB(t)
+			var db *sql.DB
+			if tc.open != nil {
+				db = tc.open(t)
+			} else {
+				db, _ = testDB(t)
+			}
 			test(t, db, tc.new(t, db))
 		})
 	}

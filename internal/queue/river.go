@@ -8,10 +8,12 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"regexp"
 	"sync"
 	"time"
 
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivermigrate"
 	"github.com/riverqueue/river/rivertype"
@@ -66,7 +68,20 @@ type RiverConfig struct {
 	// idle: about 10-20% of a core at 1 ms, 7-9% at 10 ms, measured on a
 	// busy 2-core machine; a long-idle server may prefer 10 ms or more.
 	FetchPollInterval time.Duration
+	// KindQueues puts the jobs of some kinds in River queues of their own
+	// (names of lower-case letters and digits, joined by - or _); the
+	// other kinds share River's default queue. At Start a River works the
+	// queues of the kinds it has handlers for (the default queue when one
+	// of them has no entry, or when it has no handler at all), each with
+	// up to Workers handlers, so that a process that handles only some
+	// kinds (`secpipe worker --database`) never fetches, and drops, the
+	// jobs of the others. Every process sharing a database must use the
+	// same KindQueues.
+	KindQueues map[string]string
 }
+
+// queueName is River's rule for queue names.
+var queueName = regexp.MustCompile(`^(?:[a-z0-9])+(?:[_|\-]?[a-z0-9]+)*$`)
 
 // withDefaults returns cfg with every zero field set to its default, or an
 // error wrapping pipeline.ErrInvalid.
@@ -87,6 +102,13 @@ func (cfg RiverConfig) withDefaults() (RiverConfig, error) {
 		return cfg, fmt.Errorf("river config: job timeout %s exceeds rescue time %s: %w",
 			cfg.JobTimeout, cfg.RescueStuckJobsAfter, pipeline.ErrInvalid)
 	}
+	cfg.KindQueues = maps.Clone(cfg.KindQueues)
+	for kind, q := range cfg.KindQueues {
+		if len(q) > 64 || !queueName.MatchString(q) {
+			return cfg, fmt.Errorf("river config: queue %q of %s: want lower-case letters and digits joined by - "+
+				"or _, at most 64 characters: %w", q, kind, pipeline.ErrInvalid)
+		}
+	}
 	cfg.KindTimeouts = maps.Clone(cfg.KindTimeouts)
 	for kind, d := range cfg.KindTimeouts {
 		if d <= 0 {
@@ -97,12 +119,14 @@ func (cfg RiverConfig) withDefaults() (RiverConfig, error) {
 }
 
 // River is the durable Dispatcher: jobs are rows of River's tables in the
-// same SQLite database as the caller's state, so a job enqueued in a
-// transaction exists exactly when that transaction commits, and it survives
-// crashes. Every queue.Job is stored as one River job kind (riverJobKind)
-// whose args carry the job's kind and payload.
+// same database as the caller's state (SQLite with NewRiver, PostgreSQL
+// with NewRiverPostgres), so a job enqueued in a transaction exists exactly
+// when that transaction commits, and it survives crashes. Every queue.Job
+// is stored as one River job kind (riverJobKind) whose args carry the job's
+// kind and payload.
 //
-// Lifecycle: NewRiver, Handle for each kind, Start, Stop. EnqueueTx works
+// Lifecycle: NewRiver (or NewRiverPostgres), Handle for each kind, Start,
+// Stop. EnqueueTx works
 // before Start too. A River is safe for concurrent use. Several Rivers, in
 // one process or several, may work the same database; the one elected leader
 // runs River's maintenance (delayed jobs, rescue, deletion of finished jobs
@@ -123,12 +147,44 @@ var _ Dispatcher = (*River)(nil)
 // a dispatcher on it. db must be a modernc.org/sqlite pool, best opened with
 // OpenSQLite, and must stay open until Stop returns.
 func NewRiver(db *sql.DB, cfg RiverConfig) (*River, error) {
+	driver := riversqlite.New(db)
+	return newRiver(driver, cfg, func(ctx context.Context) error { return migrateSQLite(ctx, db, driver) })
+}
+
+// migrateSQLite applies River's pending migrations in one transaction.
+// Begun IMMEDIATE (the DSN's _txlock), it holds SQLite's write lock from
+// the start, so processes opening a new database together (`secpipe run`
+// and a `secpipe status` started beside it) apply them once: the second
+// waits and then finds nothing to do. Without it both saw no tables and the
+// second failed on "table river_migration already exists".
+func migrateSQLite(ctx context.Context, db *sql.DB, driver riverdriver.Driver[*sql.Tx]) error {
+	m, err := rivermigrate.New(driver, nil)
+	if err != nil {
+		return fmt.Errorf("river migrator: %w", err)
+	}
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("migrate river tables: %w", err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	if _, err := m.MigrateTx(ctx, tx, rivermigrate.DirectionUp, nil); err != nil {
+		return fmt.Errorf("migrate river tables: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("migrate river tables: commit: %w", err)
+	}
+	return nil
+}
+
+// newRiver checks cfg, runs migrateTables and returns a dispatcher on
+// driver; both River constructors end here.
+func newRiver(driver riverdriver.Driver[*sql.Tx], cfg RiverConfig, migrateTables func(context.Context) error,
+) (*River, error) {
 	cfg, err := cfg.withDefaults()
 	if err != nil {
 		return nil, err
 	}
-	driver := riversqlite.New(db)
-	if err := migrate(context.Background(), driver); err != nil {
+	if err := migrateTables(context.Background()); err != nil {
 		return nil, err
 	}
 	r := &River{log: cfg.Logger, cfg: cfg, handlers: make(map[string]Handler)}
@@ -152,8 +208,8 @@ func NewRiver(db *sql.DB, cfg RiverConfig) (*River, error) {
 	return r, nil
 }
 
-// migrate applies River's pending migrations.
-func migrate(ctx context.Context, driver *riversqlite.Driver) error {
+// migrate applies River's pending migrations for driver.
+func migrate(ctx context.Context, driver riverdriver.Driver[*sql.Tx]) error {
 	m, err := rivermigrate.New(driver, nil)
 	if err != nil {
 		return fmt.Errorf("river migrator: %w", err)
@@ -175,8 +231,8 @@ func (r *River) EnqueueTx(ctx context.Context, tx *sql.Tx, job Job) error {
 	if tx == nil {
 		return fmt.Errorf("enqueue %s job: nil transaction: %w", job.Kind, pipeline.ErrInvalid)
 	}
-	args := riverArgs{JobKind: job.Kind, Payload: job.args()}
-	opts := &river.InsertOpts{ScheduledAt: job.RunAt}
+	args := riverArgs{JobKind: job.Kind, Text: string(job.args())}
+	opts := &river.InsertOpts{ScheduledAt: job.RunAt, Queue: r.cfg.KindQueues[job.Kind]}
 	if _, err := r.client.InsertTx(ctx, tx, args, opts); err != nil {
 		return fmt.Errorf("enqueue %s job: %w", job.Kind, err)
 	}
@@ -204,8 +260,42 @@ func (r *River) handler(kind string) (Handler, bool) {
 // once this process is elected leader, which waits for the dead leader's
 // lease to lapse (up to about 15 s).
 func (r *River) Start(ctx context.Context) error {
+	if err := r.workQueues(ctx); err != nil {
+		return fmt.Errorf("start river: %w", err)
+	}
 	if err := r.client.Start(ctx); err != nil {
 		return fmt.Errorf("start river: %w", err)
+	}
+	return nil
+}
+
+// workQueues makes the client work the queues of the kinds handled (see
+// RiverConfig.KindQueues); it starts with the default queue alone.
+func (r *River) workQueues(ctx context.Context) error {
+	if len(r.cfg.KindQueues) == 0 {
+		return nil
+	}
+	r.mu.RLock()
+	queues := map[string]bool{}
+	for kind := range r.handlers {
+		queues[cmp.Or(r.cfg.KindQueues[kind], river.QueueDefault)] = true
+	}
+	r.mu.RUnlock()
+	if len(queues) == 0 {
+		return nil
+	}
+	for q := range queues {
+		if q == river.QueueDefault {
+			continue
+		}
+		if err := r.client.Queues().Add(q, river.QueueConfig{MaxWorkers: r.cfg.Workers}); err != nil {
+			return fmt.Errorf("work queue %s: %w", q, err)
+		}
+	}
+	if !queues[river.QueueDefault] {
+		if err := r.client.Queues().Remove(ctx, river.QueueDefault); err != nil {
+			return fmt.Errorf("leave the default queue: %w", err)
+		}
 	}
 	return nil
 }

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"path/filepath"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -132,6 +134,34 @@ func TestNewRiverMigratesOnce(t *testing.T) {
 	}
 }
 
+// TestNewRiverConcurrentOpen opens one new database from several pools at
+// once, as `secpipe run` and `secpipe status` started together do: each
+// must come up, with River's migrations applied once.
+func TestNewRiverConcurrentOpen(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "state.db")
+	const n = 6
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			db, err := OpenSQLite(path)
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			defer db.Close()
+			_, errs[i] = NewRiver(db, RiverConfig{})
+		})
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("open #%d: %v", i+1, err)
+		}
+	}
+}
+
 func TestRiverConfigInvalid(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -199,6 +229,30 @@ func TestAvailableSoon(t *testing.T) {
 		}
 		if p.State != tc.want {
 			t.Errorf("%s: state = %s, want %s", tc.name, p.State, tc.want)
+		}
+	}
+}
+
+// TestRiverArgsPayload checks that handlers get the args byte for byte, and
+// that jobs stored in the earlier format (nested JSON) still decode.
+func TestRiverArgsPayload(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		stored string
+		want   string
+	}{
+		{name: "text", stored: `{"kind":"k","text":"{\"b\": 1,  \"a\":2}"}`, want: `{"b": 1,  "a":2}`},
+		{name: "earlier nested payload", stored: `{"kind":"k","payload":{"a":1}}`, want: `{"a":1}`},
+		{name: "null", stored: `{"kind":"k","text":"null"}`, want: `null`},
+	}
+	for _, tc := range tests {
+		var a riverArgs
+		if err := json.Unmarshal([]byte(tc.stored), &a); err != nil {
+			t.Fatalf("%s: unmarshal: %v", tc.name, err)
+		}
+		if got := string(a.payload()); got != tc.want {
+			t.Errorf("%s: payload() = %s, want %s", tc.name, got, tc.want)
 		}
 	}
 }

@@ -15,10 +15,23 @@ import (
 // stored; the job's own kind travels in riverArgs.
 const riverJobKind = "secpipe.job"
 
-// riverArgs is the stored form of a queue.Job.
+// riverArgs is the stored form of a queue.Job. The payload travels as a
+// JSON string (Text) rather than as nested JSON: River keeps args as jsonb
+// on PostgreSQL, which would reformat it (spacing, key order), and the
+// Dispatcher promises handlers the args unchanged. Payload is what jobs
+// stored before Text existed carry.
 type riverArgs struct {
 	JobKind string          `json:"kind"`
-	Payload json.RawMessage `json:"payload"`
+	Text    string          `json:"text,omitempty"`
+	Payload json.RawMessage `json:"payload,omitempty"`
+}
+
+// payload returns the job's args as they were enqueued.
+func (a riverArgs) payload() json.RawMessage {
+	if a.Text != "" {
+		return json.RawMessage(a.Text)
+	}
+	return a.Payload
 }
 
 // Kind implements river.JobArgs.
@@ -40,7 +53,7 @@ func (w *riverWorker) Work(ctx context.Context, job *river.Job[riverArgs]) error
 			slog.String("kind", job.Args.JobKind), slog.Int64("job_id", job.ID))
 		return river.JobCancel(fmt.Errorf("%w %q", errUnknownKind, job.Args.JobKind))
 	}
-	if err := h(ctx, job.Args.Payload); err != nil {
+	if err := h(ctx, job.Args.payload()); err != nil {
 		return fmt.Errorf("%s job: %w", job.Args.JobKind, err)
 	}
 	return nil

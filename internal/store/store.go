@@ -1,10 +1,12 @@
 // Package store defines how the engine persists executions: one small
 // interface per aggregate (executions, stage runs, action runs, findings,
-// approvals, custom-action jobs), the records they hold, and Store, which
-// groups them and runs a function in one transaction.
+// approvals, custom-action jobs, the engine processes (runners) working the
+// store, and for a server registered pipelines, API tokens and the audit
+// log), the records they hold, and Store, which groups them and runs a
+// function in one transaction.
 //
-// Implementations live in sub-packages (sqlite) and all pass the storetest
-// suite. Every method takes ctx first; a missing record wraps
+// Implementations live in sub-packages (sqlite, postgres) and all pass the
+// storetest suite. Every method takes ctx first; a missing record wraps
 // pipeline.ErrNotFound and a broken rule (duplicate id) wraps
 // pipeline.ErrInvalid.
 package store
@@ -32,6 +34,11 @@ type Execution struct {
 	RepoDir    string
 	// Revision is the source revision a source action reported.
 	Revision string
+	// Trigger says what started the execution: "cli", "manual",
+	// "poll", "webhook:github", "webhook:gitlab", "webhook:gitea",
+	// "retry"; with who or what after a space where known
+	// ("manual alice", "webhook:github 1a2b3c4").
+	Trigger string
 	// Variables are the pipeline variables (defaults overridden by the
 	// values given at start), keyed by name.
 	Variables map[string]string
@@ -282,6 +289,174 @@ type JobStore interface {
 	ExecutionJobs(ctx context.Context, executionID string) ([]Job, error)
 }
 
+// PushFilter selects the pushes that start a pipeline. Each list holds
+// doublestar globs; an empty list selects everything. A push starts the
+// pipeline when its branch (or tag) matches and, if Paths is set, at least
+// one changed file matches.
+type PushFilter struct {
+	Branches []string
+	Tags     []string
+	Paths    []string
+}
+
+// PipelineRecord is a pipeline registered with a server: where its
+// repository is and what starts it. The definition itself is read from the
+// repository's secpipe.yml at each execution.
+type PipelineRecord struct {
+	// Name is unique; it is the pipeline's name in secpipe.yml unless the
+	// user chose another.
+	Name string
+	// Repo is a git URL or a local path; Branch the branch it follows;
+	// Dir the folder inside the repository holding secpipe.yml ("" for
+	// the top).
+	Repo   string
+	Branch string
+	Dir    string
+	// PollInterval is how often the repository is polled for new commits;
+	// zero turns polling off (webhooks or manual starts only).
+	PollInterval time.Duration
+	// WebhookSecret verifies webhook signatures (HMAC-SHA256 for GitHub
+	// and Gitea, the token for GitLab). Never returned by the API.
+	WebhookSecret string
+	Filter        PushFilter
+	// LastRevision is the newest revision a trigger started an execution
+	// for, so a poll starts each commit once.
+	LastRevision string
+	// Paused pipelines ignore triggers; manual starts still work.
+	Paused  bool
+	Created time.Time
+	Updated time.Time
+}
+
+// PipelineStore persists registered pipelines.
+type PipelineStore interface {
+	// CreatePipeline inserts p; a duplicate name wraps ErrInvalid.
+	CreatePipeline(ctx context.Context, p PipelineRecord) error
+	// Pipeline returns one pipeline or an error wrapping ErrNotFound.
+	Pipeline(ctx context.Context, name string) (PipelineRecord, error)
+	// Pipelines lists every pipeline by name.
+	Pipelines(ctx context.Context) ([]PipelineRecord, error)
+	// UpdatePipeline stores every field of p but Name and Created;
+	// ErrNotFound when p.Name is unknown.
+	UpdatePipeline(ctx context.Context, p PipelineRecord) error
+	// DeletePipeline removes a pipeline (its executions stay);
+	// ErrNotFound when unknown.
+	DeletePipeline(ctx context.Context, name string) error
+}
+
+// Role is what an API token may do. Each role may do what the roles
+// before it may.
+type Role string
+
+// The roles, weakest first. RoleWorker may use only the job API.
+const (
+	RoleWorker   Role = "worker"
+	RoleViewer   Role = "viewer"
+	RoleOperator Role = "operator"
+	RoleAdmin    Role = "admin"
+)
+
+// Token is an API token. The secret is never stored: Hash is the SHA-256
+// of the token's secret part, hex-encoded, and is what lookups use.
+type Token struct {
+	ID   string
+	Name string
+	Hash string
+	Role Role
+	// ActionTypes limits a worker token to these custom action types
+	// (empty: any).
+	ActionTypes []string
+	Created     time.Time
+	// LastUsed is updated at most once a minute.
+	LastUsed time.Time
+	// Expires, when set, ends the token's validity.
+	Expires time.Time
+	Revoked time.Time
+}
+
+// TokenStore persists API tokens.
+type TokenStore interface {
+	// CreateToken inserts t; a duplicate ID, name or hash wraps ErrInvalid.
+	CreateToken(ctx context.Context, t Token) error
+	// TokenByHash returns the token with that hash (revoked or not) or
+	// an error wrapping ErrNotFound.
+	TokenByHash(ctx context.Context, hash string) (Token, error)
+	// Tokens lists every token, oldest first.
+	Tokens(ctx context.Context) ([]Token, error)
+	// UpdateToken stores LastUsed, Expires and Revoked of t; ErrNotFound
+	// when t.ID is unknown.
+	UpdateToken(ctx context.Context, t Token) error
+}
+
+// AuditEntry records who did what: approvals, rejections, retries,
+// cancels, manual starts, pipeline and token changes.
+type AuditEntry struct {
+	// Seq orders entries; AddAudit assigns it.
+	Seq int64
+	At  time.Time
+	// Actor is the token name (or "local" for the CLI).
+	Actor string
+	// Action is a dotted verb: "approval.approve", "pipeline.create", ...
+	Action string
+	// Target names what was acted on: an execution id, a pipeline, a token.
+	Target string
+	Detail string
+}
+
+// AuditFilter selects audit entries; zero fields select everything.
+type AuditFilter struct {
+	Target string
+	// BeforeSeq keeps entries older than that Seq (paging backwards).
+	BeforeSeq int64
+	Limit     int
+}
+
+// AuditStore persists the audit log. Entries are never changed or removed.
+type AuditStore interface {
+	// AddAudit appends e and sets e.Seq.
+	AddAudit(ctx context.Context, e *AuditEntry) error
+	// Audit lists entries f selects, newest first.
+	Audit(ctx context.Context, f AuditFilter) ([]AuditEntry, error)
+}
+
+// Runner is an engine process working the store. The engine records it
+// before it claims its first attempt and refreshes Seen every few seconds
+// while it runs (its heartbeat); ActionRun.Runner names the runner running
+// an attempt. A runner whose heartbeat is older than the engines' lease is
+// presumed dead and its attempts are run again elsewhere.
+type Runner struct {
+	ID string
+	// Host and PID say where the runner runs, for the people reading it.
+	Host    string
+	PID     int
+	Started time.Time
+	// Seen is the time of the runner's latest heartbeat, by its own
+	// clock.
+	Seen time.Time
+}
+
+// RunnerStore persists the runners' heartbeats.
+type RunnerStore interface {
+	// Heartbeat inserts r, or stores Host, PID, Started and Seen of the
+	// runner with r.ID.
+	Heartbeat(ctx context.Context, r Runner) error
+	// Runner returns one runner or an error wrapping ErrNotFound.
+	Runner(ctx context.Context, id string) (Runner, error)
+	// Runners lists every runner, oldest Started first (then by ID).
+	Runners(ctx context.Context) ([]Runner, error)
+	// DeleteRunner removes a runner's record; ErrNotFound when unknown.
+	DeleteRunner(ctx context.Context, id string) error
+}
+
+// ServerStores groups the aggregates only a server uses (registered
+// pipelines, API tokens, the audit log). Every Store has them; the CLI's
+// local runs leave them empty.
+type ServerStores interface {
+	PipelineStore
+	TokenStore
+	AuditStore
+}
+
 // Stores groups the per-aggregate stores.
 type Stores interface {
 	ExecutionStore
@@ -290,6 +465,8 @@ type Stores interface {
 	FindingStore
 	ApprovalStore
 	JobStore
+	RunnerStore
+	ServerStores
 }
 
 // Tx is the stores bound to one transaction, plus the transaction itself
@@ -303,9 +480,16 @@ type Tx interface {
 // transaction; Update runs fn in one. Safe for concurrent use. Never call
 // the Store's own methods from inside fn: with a single-connection pool
 // (the SQLite setup) that deadlocks; use the Tx passed to fn.
+//
+// Times are kept to the microsecond at least (PostgreSQL's resolution;
+// SQLite keeps nanoseconds); the zero time stays zero.
 type Store interface {
 	Stores
 	// Update runs fn in a transaction and commits when fn returns nil;
-	// it rolls back and returns fn's error otherwise.
+	// it rolls back and returns fn's error otherwise. Transactions are
+	// serializable: concurrent Updates behave as if run one at a time.
+	// An implementation that detects a conflict with a concurrent
+	// transaction (PostgreSQL) rolls back and runs fn again, so fn must
+	// leave no effect outside tx, or reset it when it starts.
 	Update(ctx context.Context, fn func(tx Tx) error) error
 }

@@ -9,8 +9,8 @@ import (
 	"github.com/secpipe/secpipe/internal/store"
 )
 
-const executionColumns = `seq, id, pipeline, status, mode, definition, repo_dir, revision, variables, message,
-	created_at, started_at, finished_at`
+const executionColumns = `seq, id, pipeline, status, mode, definition, repo_dir, revision, trigger, variables,
+	message, created_at, started_at, finished_at`
 
 // CreateExecution implements store.ExecutionStore.
 func (s stores) CreateExecution(ctx context.Context, x *store.Execution) error {
@@ -23,8 +23,9 @@ func (s stores) CreateExecution(ctx context.Context, x *store.Execution) error {
 		return fmt.Errorf("create execution %s: %w", x.ID, err)
 	}
 	res, err := s.q.ExecContext(ctx, `INSERT INTO executions (id, pipeline, status, mode, definition, repo_dir,
-		revision, variables, message, created_at, started_at, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		x.ID, x.Pipeline, string(x.Status), string(x.Mode), def, x.RepoDir, x.Revision, vars, x.Message,
+		revision, trigger, variables, message, created_at, started_at, finished_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		x.ID, x.Pipeline, string(x.Status), string(x.Mode), def, x.RepoDir, x.Revision, x.Trigger, vars, x.Message,
 		nanos(x.Created), nanos(x.Started), nanos(x.Finished))
 	if isUnique(err) {
 		return fmt.Errorf("create execution %s: %w: duplicate id", x.ID, pipeline.ErrInvalid)
@@ -115,7 +116,8 @@ func scanExecution(r scanner) (store.Execution, error) {
 	var x store.Execution
 	var status, mode, def, vars string
 	var created, started, finished int64
-	err := r.Scan(&x.Seq, &x.ID, &x.Pipeline, &status, &mode, &def, &x.RepoDir, &x.Revision, &vars, &x.Message,
+	err := r.Scan(&x.Seq, &x.ID, &x.Pipeline, &status, &mode, &def, &x.RepoDir, &x.Revision, &x.Trigger, &vars,
+		&x.Message,
 		&created, &started, &finished)
 	if err != nil {
 		return x, err

@@ -9,7 +9,7 @@ import (
 
 // migrations are the schema versions, applied in order; append only.
 func migrations() []string {
-	return []string{schemaV1}
+	return []string{schemaV1, schemaV2, schemaV3}
 }
 
 const schemaV1 = `
@@ -120,6 +120,59 @@ CREATE TABLE jobs (
 );
 CREATE INDEX jobs_claim ON jobs (action_type, status, available_at);
 CREATE INDEX jobs_execution ON jobs (execution_id);
+`
+
+// schemaV2 adds what a server needs: the trigger of an execution, the
+// registered pipelines, API tokens and the audit log.
+const schemaV2 = `
+ALTER TABLE executions ADD COLUMN trigger TEXT NOT NULL DEFAULT '';
+
+CREATE TABLE pipelines (
+	name           TEXT PRIMARY KEY,
+	repo           TEXT NOT NULL,
+	branch         TEXT NOT NULL DEFAULT '',
+	dir            TEXT NOT NULL DEFAULT '',
+	poll_interval  INTEGER NOT NULL DEFAULT 0,
+	webhook_secret TEXT NOT NULL DEFAULT '',
+	filter         TEXT NOT NULL DEFAULT '{}',
+	last_revision  TEXT NOT NULL DEFAULT '',
+	paused         INTEGER NOT NULL DEFAULT 0,
+	created_at     INTEGER NOT NULL,
+	updated_at     INTEGER NOT NULL
+);
+
+CREATE TABLE tokens (
+	id           TEXT PRIMARY KEY,
+	name         TEXT NOT NULL UNIQUE,
+	hash         TEXT NOT NULL UNIQUE,
+	role         TEXT NOT NULL,
+	action_types TEXT NOT NULL DEFAULT '[]',
+	created_at   INTEGER NOT NULL,
+	last_used    INTEGER NOT NULL DEFAULT 0,
+	expires      INTEGER NOT NULL DEFAULT 0,
+	revoked      INTEGER NOT NULL DEFAULT 0
+);
+
+CREATE TABLE audit (
+	seq    INTEGER PRIMARY KEY AUTOINCREMENT,
+	at     INTEGER NOT NULL,
+	actor  TEXT NOT NULL,
+	action TEXT NOT NULL,
+	target TEXT NOT NULL DEFAULT '',
+	detail TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX audit_target ON audit (target, seq);
+`
+
+// schemaV3 holds the heartbeats of the engine processes (runners).
+const schemaV3 = `
+CREATE TABLE runners (
+	id         TEXT PRIMARY KEY,
+	host       TEXT NOT NULL DEFAULT '',
+	pid        INTEGER NOT NULL DEFAULT 0,
+	started_at INTEGER NOT NULL DEFAULT 0,
+	seen_at    INTEGER NOT NULL DEFAULT 0
+);
 `
 
 // migrate applies the migrations not yet recorded in schema_migrations.

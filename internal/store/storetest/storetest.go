@@ -35,6 +35,11 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"JobFilter", testJobFilter},
 		{"UpdateCommitsOrRollsBack", testUpdate},
 		{"ConcurrentUpdates", testConcurrentUpdates},
+		{"Trigger", testTrigger},
+		{"Pipelines", testPipelines},
+		{"Tokens", testTokens},
+		{"Audit", testAudit},
+		{"Runners", testRunners},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.run(t, newStore(t)) })
@@ -82,7 +87,7 @@ func testExecutions(t *testing.T, s store.Store) {
 		t.Errorf("Execution round trip (-want +got):\n%s", diff)
 	}
 	x.Status, x.Revision, x.Message = pipeline.StatusFailed, "abc123", "stage Build failed"
-	x.Started, x.Finished = at(time.Second), at(3*time.Second+5)
+	x.Started, x.Finished = at(time.Second), at(3*time.Second+5*time.Microsecond)
 	if err := s.UpdateExecution(ctx, x); err != nil {
 		t.Fatalf("UpdateExecution = %v", err)
 	}
