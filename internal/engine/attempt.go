@@ -34,6 +34,9 @@ var (
 // claim marks a due attempt running and gathers what it needs; nil when
 // the job is stale.
 func (e *Engine) claim(ctx context.Context, a actionArgs) (*attempt, error) {
+	if err := e.register(ctx); err != nil {
+		return nil, fmt.Errorf("claim %s/%s/%s attempt %d: %w", a.Execution, a.Stage, a.Action, a.Attempt, err)
+	}
 	var at *attempt
 	err := e.update(ctx, func(tx store.Tx, ev *events) error {
 		at = nil
@@ -56,14 +59,14 @@ func (e *Engine) claim(ctx context.Context, a actionArgs) (*attempt, error) {
 		action, _ := definitionAction(x.Definition, r.Stage, r.Action)
 		at = &attempt{x: x, token: r.ContinuationToken, action: action}
 		at.vars = variables(x, runs)
-		now := e.now().UTC()
+		now, due := e.now().UTC(), r.NextRunAt
 		r.Status, r.Wait, r.Runner, r.NextRunAt = pipeline.StatusRunning, store.WaitNone, e.runner, time.Time{}
 		if r.Started.IsZero() {
 			r.Started = now
 		}
 		at.run = r
 		at.inputs, at.inputsErr = inputDigests(at.action, runs)
-		ev.action(r, now)
+		ev.claimed(r, due, now)
 		return tx.UpdateActionRun(ctx, r)
 	})
 	if errors.Is(err, errNoop) {
@@ -119,7 +122,7 @@ func (e *Engine) runAttempt(ctx context.Context, at *attempt) outcome {
 		}
 		out.outputs = digests
 	}
-	if ws != nil {
+	if ws != nil && e.stillHeld(ctx, at) {
 		_ = os.RemoveAll(ws.tmp)
 		if out.kind != outcomeInProgress && !(out.kind == outcomeWaiting && out.job != nil) {
 			_ = os.RemoveAll(ws.root)
@@ -161,11 +164,26 @@ func (e *Engine) invoke(ctx context.Context, at *attempt, log *actionLog) (outco
 			return outcome{kind: outcomeFailed, result: res, message: "timed out after " + timeout.String()}, ws
 		case errors.Is(cause, errCancelled):
 			return outcome{kind: outcomeCancelled, message: "cancelled"}, ws
+		case errors.Is(cause, errTakenOver):
+			// complete drops it: the run is no longer this attempt's.
+			return outcome{kind: outcomeCancelled, message: errTakenOver.Error()}, ws
 		default:
 			return outcome{kind: outcomeAbandoned}, ws
 		}
 	}
 	return e.classify(at, req, res, err), ws
+}
+
+// stillHeld reports whether this engine still holds attempt at, so that
+// it may remove the attempt's work directories: those of an attempt taken
+// over belong to the new attempt now, perhaps running in another process
+// on the shared data directory. An Exclusive engine does not ask.
+func (e *Engine) stillHeld(ctx context.Context, at *attempt) bool {
+	if e.cfg.Exclusive {
+		return true
+	}
+	r, err := e.store.ActionRun(context.WithoutCancel(ctx), at.run.ExecutionID, at.run.Stage, at.run.Action)
+	return err == nil && e.holds(r, argsOf(at.run))
 }
 
 // classify maps a provider's answer to an outcome.

@@ -126,6 +126,12 @@ func (e *Engine) handleDeadline(ctx context.Context, raw json.RawMessage) error 
 // not exist wraps pipeline.ErrNotFound; one that is not waiting for an
 // approval wraps pipeline.ErrInvalid.
 func (e *Engine) Approve(ctx context.Context, id, action, reason string, approved bool) error {
+	return e.ApproveAs(ctx, id, action, e.cfg.User, reason, approved)
+}
+
+// ApproveAs is Approve with the decision recorded as made by user rather
+// than Config.User: a server's caller.
+func (e *Engine) ApproveAs(ctx context.Context, id, action, user, reason string, approved bool) error {
 	id, err := e.resolveID(ctx, id)
 	if err != nil {
 		return err
@@ -145,13 +151,13 @@ func (e *Engine) Approve(ctx context.Context, id, action, reason string, approve
 		}
 		now := e.now().UTC()
 		err = tx.AddApproval(ctx, store.Approval{ExecutionID: id, Stage: r.Stage, Action: r.Action,
-			By: e.cfg.User, Reason: reason, Approved: approved, At: now})
+			By: user, Reason: reason, Approved: approved, At: now})
 		if err != nil {
 			return err
 		}
-		out := outcome{kind: outcomeSucceeded, message: "approved by " + e.cfg.User + suffix(reason)}
+		out := outcome{kind: outcomeSucceeded, message: "approved by " + user + suffix(reason)}
 		if !approved {
-			out = outcome{kind: outcomeFailed, noRetry: true, message: "rejected by " + e.cfg.User + suffix(reason)}
+			out = outcome{kind: outcomeFailed, noRetry: true, message: "rejected by " + user + suffix(reason)}
 		}
 		if err := e.apply(ctx, tx, ev, &x, &r, out); err != nil {
 			return err

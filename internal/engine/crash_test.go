@@ -125,7 +125,7 @@ func TestCrashResume(t *testing.T) {
 		t.Fatalf("status after resume = %s: %s", st, info.Message)
 	}
 	calls, _ := os.ReadFile(filepath.Join(dir, "calls.log"))
-	want := "A attempt 1\nB attempt 1\nB attempt 1\nB2 attempt 1\nC attempt 1\n"
+	want := "A attempt 1\nB attempt 1\nB attempt 2\nB2 attempt 1\nC attempt 1\n"
 	if diff := cmp.Diff(want, string(calls)); diff != "" {
 		t.Errorf("calls (-want +got):\n%s", diff)
 	}

@@ -29,15 +29,20 @@ type attemptsArgs struct {
 
 // schedule makes r's next attempt due after delay. An attempt due later
 // gets its job in tx at once; those due now are collected in ev and get
-// one job together when the transaction ends (see update), or are handed
-// to the calling handler. A run waiting for its continuation keeps that
-// status.
+// their jobs when the transaction ends (see update), or are handed to the
+// calling handler, which then holds them: r.Runner names this engine, so
+// that others take them back if it dies before it claims them. A run
+// waiting for its continuation keeps that status.
 func (e *Engine) schedule(ctx context.Context, tx store.Tx, ev *events, r *store.ActionRun, delay time.Duration) error {
 	now := e.now().UTC()
 	r.Attempt++
 	r.NextRunAt = now.Add(delay)
 	if r.Wait != store.WaitContinuation {
 		r.Status, r.Wait = pipeline.StatusQueued, store.WaitNone
+	}
+	r.Runner = ""
+	if delay <= 0 && ev.chain && (e.cfg.Exclusive || len(ev.dueNow) == 0) {
+		r.Runner = e.runner // see flushDue
 	}
 	if err := tx.UpdateActionRun(ctx, *r); err != nil {
 		return err
@@ -55,18 +60,37 @@ func argsOf(r store.ActionRun) actionArgs {
 }
 
 // flushDue ends a transaction's scheduling: the attempts due now go to the
-// calling handler when it asked for them (ev.chain), else into one job.
+// calling handler when it asked for them (ev.chain), else into one job. An
+// engine that shares its store (not Exclusive) hands its handler only the
+// first and gives every other attempt a job of its own, so that the
+// actions of a run-order group spread over the processes.
 func (e *Engine) flushDue(ctx context.Context, tx store.Tx, ev *events) error {
-	if len(ev.dueNow) == 0 {
+	due := ev.dueNow
+	if len(due) == 0 {
 		return nil
 	}
 	if ev.chain {
-		// The calling handler runs them; Resume re-enqueues them if this
-		// process dies first.
-		ev.next = ev.dueNow
-		return nil
+		// The calling handler runs them; they are held by this runner
+		// (see schedule), so Resume or another engine's Maintain
+		// enqueues them if this process dies first.
+		n := len(due)
+		if !e.cfg.Exclusive {
+			n = 1
+		}
+		ev.next, due = due[:n], due[n:]
 	}
-	return e.enqueueAttempts(ctx, tx, ev.dueNow, time.Time{})
+	if e.cfg.Exclusive {
+		if len(due) == 0 {
+			return nil
+		}
+		return e.enqueueAttempts(ctx, tx, due, time.Time{})
+	}
+	for _, a := range due {
+		if err := e.enqueueAttempts(ctx, tx, []actionArgs{a}, time.Time{}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // enqueueAttempts adds a KindAction job for attempts to tx.
@@ -170,15 +194,16 @@ func (e *Engine) runAction(ctx context.Context, a actionArgs) ([]actionArgs, err
 	if err != nil || at == nil {
 		return nil, err
 	}
+	// Register after claiming, so that Maintain's check sees it held.
+	defer e.attempts.add(a, cancel)()
 	out := e.runAttempt(runCtx, at)
 	if out.kind == outcomeAbandoned {
 		// The dispatcher is stopping: leave the run as running; Resume in
-		// the next process reclaims it.
+		// the next process, or another engine once this runner's record
+		// is gone (Maintain), takes it back.
 		return nil, nil
 	}
-	check := func(r store.ActionRun) bool {
-		return r.Status == pipeline.StatusRunning && r.Attempt == a.Attempt && r.Runner == e.runner
-	}
+	check := func(r store.ActionRun) bool { return e.holds(r, a) }
 	// The attempt's result exists only in memory: try hard to store it.
 	ctx = context.WithoutCancel(ctx)
 	for try := 1; ; try++ {

@@ -3,7 +3,8 @@
 // jobs that carry out what it makes due, so that a crash loses nothing and
 // a restarted engine (Resume) carries on. (One exception for speed: the
 // handler that finishes an action runs the next due one itself, without a
-// job; the store records it as due, and Resume enqueues it after a crash.)
+// job; the store records it as due and held by that engine, and if the
+// engine dies first, Resume or another engine's Maintain enqueues it.)
 //
 // An execution runs its stages in order; a stage whose `when` condition is
 // false is skipped; within a stage, actions run by run_order (equal orders
@@ -117,14 +118,33 @@ type Config struct {
 	JobLease time.Duration
 	// User is recorded as the author of approvals ("local").
 	User string
+	// RunnerLease is how long this engine's heartbeat vouches for the
+	// attempts it runs (DefaultRunnerLease): an engine sharing the store
+	// takes them back once it has not heartbeat for that long. Every
+	// engine on a store must use the same lease, and their clocks must
+	// agree to well within it.
+	RunnerLease time.Duration
+	// Exclusive says this engine is the only one working the store (a
+	// local `secpipe run`, which holds a lock): Resume then takes back at
+	// once every attempt another runner left running, without waiting for
+	// its lease to run out. Leave it false when other processes may share
+	// the store.
+	Exclusive bool
 }
 
 // Engine runs executions. Create it with New, call Resume (to carry on
-// what a previous process left), then start the Dispatcher; to shut down,
-// Cancel what must not go on, Drain, stop the Dispatcher (it waits for the
-// running attempts) and close the database. Its methods are safe for concurrent
-// use. One engine at a time should work a store: Resume takes back the
-// attempts of any other engine instance.
+// what a previous process left), run Maintain in a goroutine, then start
+// the Dispatcher; to shut down, Cancel what must not go on, Drain, stop the
+// Dispatcher (it waits for the running attempts), end Maintain and wait
+// for it, and close the database. Its methods are safe for concurrent use.
+//
+// Several engines, in one process or several, may work one store (on
+// PostgreSQL; see Config.Exclusive and Maintain): each is a runner with a
+// lease, an attempt is claimed by one runner in a transaction, and the
+// attempts of a runner whose lease runs out run again elsewhere. Actions
+// are therefore run at least once, not exactly once: a provider that was
+// killed with its process may have done part of its work (see
+// docs/operations.md).
 type Engine struct {
 	cfg      Config
 	store    store.Store
@@ -135,6 +155,13 @@ type Engine struct {
 	running  *registry
 	hub      *hub
 	draining atomic.Bool
+
+	// Runner record (see runners.go).
+	host     string
+	pid      int
+	started  time.Time
+	lastBeat atomic.Int64 // UnixNano of the latest heartbeat; 0 for none
+	attempts *attemptSet
 }
 
 // New checks cfg, builds the store when needed (running its migrations)
@@ -155,7 +182,9 @@ func New(cfg Config) (*Engine, error) {
 		}
 	}
 	e := &Engine{cfg: cfg, store: st, log: cfg.Logger, now: cfg.Now, runner: randomHex(8),
-		timeouts: DefaultTimeouts(), running: newRegistry(), hub: newHub()}
+		timeouts: DefaultTimeouts(), running: newRegistry(), hub: newHub(), pid: os.Getpid(),
+		attempts: newAttemptSet()}
+	e.host, _ = os.Hostname()
 	if e.log == nil {
 		e.log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
@@ -171,6 +200,10 @@ func New(cfg Config) (*Engine, error) {
 	if e.cfg.User == "" {
 		e.cfg.User = "local"
 	}
+	if e.cfg.RunnerLease <= 0 {
+		e.cfg.RunnerLease = DefaultRunnerLease
+	}
+	e.started = e.now().UTC()
 	maps.Copy(e.timeouts, cfg.DefaultTimeouts)
 	cfg.Dispatcher.Handle(KindAction, e.handleAction)
 	cfg.Dispatcher.Handle(KindDeadline, e.handleDeadline)
@@ -200,8 +233,9 @@ func (e *Engine) timeout(a pipeline.Action) time.Duration {
 }
 
 // update runs fn in a transaction and then enqueues the attempts fn made
-// due (flushDue); once it has committed, it publishes the events fn
-// collected and removes the directories fn asked to remove.
+// due (flushDue); once it has committed, it removes the directories fn
+// asked to remove and publishes the events fn collected (in that order, so
+// that whoever sees an execution end sees its work directory gone).
 func (e *Engine) update(ctx context.Context, fn func(tx store.Tx, ev *events) error) error {
 	var ev events
 	err := e.store.Update(ctx, func(tx store.Tx) error {
@@ -214,13 +248,13 @@ func (e *Engine) update(ctx context.Context, fn func(tx store.Tx, ev *events) er
 	if err != nil {
 		return err
 	}
-	for _, x := range ev.list {
-		e.hub.publish(x)
-	}
 	for _, dir := range ev.dirs {
 		if err := os.RemoveAll(dir); err != nil {
 			e.log.Warn("remove work directory", "dir", dir, "err", err)
 		}
+	}
+	for _, x := range ev.list {
+		e.hub.publish(x)
 	}
 	return nil
 }

@@ -1,8 +1,11 @@
 package engine
 
 import (
+	"cmp"
 	"context"
+	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/secpipe/secpipe/internal/pipeline"
@@ -19,6 +22,9 @@ const (
 	EventAction    EventKind = "action"
 	// EventLog carries a chunk of an action's log output in Log.
 	EventLog EventKind = "log"
+	// EventFindings tallies in Findings the findings an attempt of an
+	// action stored. Only observers (Observe) see these events.
+	EventFindings EventKind = "findings"
 )
 
 // Event reports a status change (or log output) of an execution, a stage
@@ -34,6 +40,30 @@ type Event struct {
 	Message     string
 	Time        time.Time
 	Log         []byte
+	// Pipeline names the execution's pipeline (execution events).
+	Pipeline string
+	// Provider names the action's provider (action and findings events).
+	Provider string
+	// Started is when the execution or action first started running, zero
+	// before; on the event of a finished run, Time - Started is how long
+	// it took.
+	Started time.Time
+	// Due is, on the event of an attempt's start (status running), when
+	// that attempt was due: Time - Due is how long it waited for a process
+	// to take it. On other action events it is the run's next time: when
+	// a queued or continuing attempt is due, when a waiting action's
+	// deadline passes; zero for none.
+	Due time.Time
+	// Findings tallies an EventFindings event's findings by kind and
+	// severity.
+	Findings []FindingTally
+}
+
+// FindingTally counts the findings of one kind and severity.
+type FindingTally struct {
+	Kind     pipeline.Kind
+	Severity pipeline.Severity
+	Count    int
 }
 
 // subscriberBuffer is how many events a slow subscriber may lag behind
@@ -56,7 +86,7 @@ type events struct {
 
 func (ev *events) execution(x store.Execution, at time.Time) {
 	ev.list = append(ev.list, Event{Kind: EventExecution, ExecutionID: x.ID, Status: x.Status,
-		Message: x.Message, Time: at})
+		Message: x.Message, Time: at, Pipeline: x.Pipeline, Started: x.Started})
 }
 
 func (ev *events) stage(s store.StageRun, at time.Time) {
@@ -66,16 +96,50 @@ func (ev *events) stage(s store.StageRun, at time.Time) {
 
 func (ev *events) action(r store.ActionRun, at time.Time) {
 	ev.list = append(ev.list, Event{Kind: EventAction, ExecutionID: r.ExecutionID, Stage: r.Stage, Action: r.Action,
-		Status: r.Status, Attempt: r.Attempt, Message: r.Message, Time: at})
+		Status: r.Status, Attempt: r.Attempt, Message: r.Message, Time: at, Provider: r.Provider,
+		Started: r.Started, Due: r.NextRunAt})
+}
+
+// claimed records the start of r's attempt, which was due at due.
+func (ev *events) claimed(r store.ActionRun, due, at time.Time) {
+	ev.action(r, at)
+	ev.list[len(ev.list)-1].Due = due
+}
+
+// found records the findings an attempt of r stored.
+func (ev *events) found(r store.ActionRun, fs []pipeline.Finding, at time.Time) {
+	if len(fs) == 0 {
+		return
+	}
+	ev.list = append(ev.list, Event{Kind: EventFindings, ExecutionID: r.ExecutionID, Stage: r.Stage,
+		Action: r.Action, Attempt: r.Attempt, Time: at, Provider: r.Provider, Findings: tally(fs)})
+}
+
+// tally counts findings by kind and severity, in that order.
+func tally(fs []pipeline.Finding) []FindingTally {
+	var out []FindingTally
+	for _, f := range fs {
+		i := slices.IndexFunc(out, func(t FindingTally) bool { return t.Kind == f.Kind && t.Severity == f.Severity })
+		if i < 0 {
+			out = append(out, FindingTally{Kind: f.Kind, Severity: f.Severity})
+			i = len(out) - 1
+		}
+		out[i].Count++
+	}
+	slices.SortFunc(out, func(a, b FindingTally) int {
+		return cmp.Or(cmp.Compare(a.Kind, b.Kind), cmp.Compare(a.Severity, b.Severity))
+	})
+	return out
 }
 
 // removeDir asks for dir to be removed after commit.
 func (ev *events) removeDir(dir string) { ev.dirs = append(ev.dirs, dir) }
 
-// hub fans events out to subscribers.
+// hub fans events out to subscribers and observers.
 type hub struct {
-	mu   sync.Mutex
-	subs map[string]map[*subscription]struct{}
+	mu        sync.Mutex
+	subs      map[string]map[*subscription]struct{}
+	observers atomic.Pointer[[]func(Event)] // replaced whole under mu
 }
 
 type subscription struct {
@@ -112,6 +176,26 @@ func (e *Engine) Subscribe(id string) (<-chan Event, func()) {
 	}
 }
 
+// Observe makes the engine call fn with every event of the work it does
+// from now on, for metrics: status changes of executions, stages and
+// actions, and EventFindings; not log output. fn runs in the goroutine
+// that made the change, after the change committed, so it must return
+// quickly, must not block and must be safe for concurrent use. It sees
+// only this engine's work: an execution another process advances is
+// observed there. Observe cannot be undone; call it before Resume and
+// the dispatcher's start to miss nothing.
+func (e *Engine) Observe(fn func(Event)) {
+	h := e.hub
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var fns []func(Event)
+	if old := h.observers.Load(); old != nil {
+		fns = slices.Clone(*old)
+	}
+	fns = append(fns, fn)
+	h.observers.Store(&fns)
+}
+
 // active reports whether anyone listens to execution id.
 func (h *hub) active(id string) bool {
 	h.mu.Lock()
@@ -120,6 +204,14 @@ func (h *hub) active(id string) bool {
 }
 
 func (h *hub) publish(ev Event) {
+	if fns := h.observers.Load(); fns != nil && ev.Kind != EventLog {
+		for _, fn := range *fns {
+			fn(ev)
+		}
+	}
+	if ev.Kind == EventFindings {
+		return
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for _, key := range []string{ev.ExecutionID, ""} {

@@ -101,6 +101,7 @@ func (e *Engine) succeed(ctx context.Context, tx store.Tx, ev *events, x *store.
 	if err := tx.ReplaceFindings(ctx, r.ExecutionID, r.Stage, r.Action, out.result.Findings); err != nil {
 		return err
 	}
+	ev.found(*r, out.result.Findings, now)
 	if out.result.Revision != "" {
 		x.Revision = out.result.Revision
 		if err := tx.UpdateExecution(ctx, *x); err != nil {
@@ -120,6 +121,7 @@ func (e *Engine) fail(ctx context.Context, tx store.Tx, ev *events, action pipel
 	if err := tx.ReplaceFindings(ctx, r.ExecutionID, r.Stage, r.Action, out.result.Findings); err != nil {
 		return err
 	}
+	ev.found(*r, out.result.Findings, now)
 	if !out.noRetry && r.Retries < action.Retries {
 		r.Retries++
 		r.Message = fmt.Sprintf("attempt %d failed (%s); retry %d of %d", r.Attempt, r.Message, r.Retries,

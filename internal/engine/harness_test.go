@@ -102,7 +102,7 @@ func newHarness(t testing.TB, o options) *harness {
 	}
 	cfg := engine.Config{DB: db, Dispatcher: disp, Providers: o.providers, Artifacts: arts,
 		DataDir: dir, ContinuationDelay: o.continueIn, Now: o.now, JobLease: o.lease,
-		When: fakeWhen, Resolve: fakeResolve, User: "tester"}
+		When: fakeWhen, Resolve: fakeResolve, User: "tester", Exclusive: true} // as `secpipe run`
 	if o.real {
 		cfg.When = func(expr, repoDir string, vars map[string]string) (bool, error) {
 			return spec.EvalWhen(expr, spec.WhenEnv{RepoDir: repoDir, Variables: vars})

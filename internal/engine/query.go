@@ -122,6 +122,49 @@ func (e *Engine) List(ctx context.Context, limit int) ([]store.Execution, error)
 	return e.store.Executions(ctx, store.ExecutionFilter{Limit: limit})
 }
 
+// ExecutionQuery selects a page of executions for ListExecutions. Zero
+// fields select everything.
+type ExecutionQuery struct {
+	Pipeline string
+	Statuses []pipeline.Status
+	// Before keeps the executions older than the one with that Seq: the
+	// cursor ListExecutions returned with the previous page.
+	Before int64
+	// Limit bounds the page (DefaultPageSize when zero or less).
+	Limit int
+}
+
+// DefaultPageSize is the page size of ListExecutions when the query names
+// none.
+const DefaultPageSize = 50
+
+// ListExecutions returns a page of the executions q selects, newest first,
+// and the cursor of the next page (to pass as q.Before), zero after the
+// last page. Later pages read every execution newer than the cursor, so
+// deep paging costs more than the first page.
+func (e *Engine) ListExecutions(ctx context.Context, q ExecutionQuery) ([]store.Execution, int64, error) {
+	limit := q.Limit
+	if limit <= 0 {
+		limit = DefaultPageSize
+	}
+	f := store.ExecutionFilter{Pipeline: q.Pipeline, Statuses: q.Statuses}
+	if q.Before <= 0 {
+		f.Limit = limit + 1
+	}
+	xs, err := e.store.Executions(ctx, f)
+	if err != nil {
+		return nil, 0, fmt.Errorf("list executions: %w", err)
+	}
+	if q.Before > 0 {
+		i := sort.Search(len(xs), func(i int) bool { return xs[i].Seq < q.Before })
+		xs = xs[i:]
+	}
+	if len(xs) <= limit {
+		return xs, 0, nil
+	}
+	return xs[:limit], xs[limit-1].Seq, nil
+}
+
 // Latest returns the newest execution; none wraps
 // pipeline.ErrNotFound.
 func (e *Engine) Latest(ctx context.Context) (store.Execution, error) {

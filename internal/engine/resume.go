@@ -9,14 +9,22 @@ import (
 )
 
 // Resume carries on the executions a previous process left unfinished (it
-// crashed, or was stopped) and returns their ids. For each, it re-enqueues
-// the job of every scheduled attempt, continuation and waiting deadline,
-// takes back the attempts that were running in another engine instance
-// (they run again from the start) and advances the execution. Jobs the
-// durable queue still holds run too and find nothing to do. Call it once
-// at start, before any other engine on the same store runs: an attempt
-// running in another live process would run twice.
+// crashed, or was stopped) and returns their ids. It first records this
+// engine as a runner. Then, for each execution, it re-enqueues the job of
+// every scheduled attempt, continuation and waiting deadline, takes back
+// the attempts held by lost runners (they run again from the start, as a
+// new attempt) and advances the execution. Jobs the durable queue still
+// holds run too and find nothing to do. Call it once at start, before
+// starting the Dispatcher.
+//
+// Which runners are lost: for an Exclusive engine, every other one, at
+// once; otherwise those whose lease has run out (their attempts still
+// running elsewhere are left alone; Maintain takes back the others when
+// their lease runs out).
 func (e *Engine) Resume(ctx context.Context) ([]string, error) {
+	if err := e.heartbeat(ctx); err != nil {
+		return nil, fmt.Errorf("resume: register runner: %w", err)
+	}
 	xs, err := e.store.Executions(ctx, store.ExecutionFilter{Oldest: true,
 		Statuses: []pipeline.Status{pipeline.StatusQueued, pipeline.StatusRunning, pipeline.StatusWaiting}})
 	if err != nil {
@@ -30,12 +38,27 @@ func (e *Engine) Resume(ctx context.Context) ([]string, error) {
 		}
 		ids = append(ids, x.ID)
 	}
+	if e.cfg.Exclusive {
+		// The other runners are gone: forget them.
+		runners, err := e.store.Runners(ctx)
+		if err != nil {
+			return ids, fmt.Errorf("resume: %w", err)
+		}
+		if err := e.forget(ctx, e.lostRunners(runners)); err != nil {
+			return ids, fmt.Errorf("resume: %w", err)
+		}
+	}
 	return ids, nil
 }
 
 // resumeOne re-enqueues the pending work of one execution: the attempts
-// due now in one job (see update), later ones and deadlines in their own.
+// due now in one job (see update), later ones and deadlines in their own;
+// it takes back the attempts of lost runners.
 func (e *Engine) resumeOne(ctx context.Context, tx store.Tx, ev *events, id string) error {
+	lost, err := e.lostRunnersTx(ctx, tx)
+	if err != nil {
+		return err
+	}
 	runs, err := tx.ActionRuns(ctx, id)
 	if err != nil {
 		return err
@@ -44,14 +67,10 @@ func (e *Engine) resumeOne(ctx context.Context, tx store.Tx, ev *events, id stri
 	for i := range runs {
 		r := &runs[i]
 		switch {
-		case r.Status == pipeline.StatusRunning && r.Runner != e.runner:
-			r.Status, r.NextRunAt, r.Runner = pipeline.StatusQueued, now, ""
-			r.Message = "interrupted; running again"
-			if err := tx.UpdateActionRun(ctx, *r); err != nil {
-				return err
-			}
-			ev.action(*r, now)
-			ev.dueNow = append(ev.dueNow, argsOf(*r))
+		case held(*r) && lost.has(r.Runner):
+			err = e.takeBack(ctx, tx, ev, r, lost)
+		case r.Status == pipeline.StatusRunning:
+			// Held by a live runner (this one, or another with its lease).
 		case r.Status == pipeline.StatusQueued && !r.NextRunAt.IsZero(),
 			r.Status == pipeline.StatusWaiting && r.Wait == store.WaitContinuation:
 			if r.NextRunAt.After(now) {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"sort"
+	"time"
 
 	"github.com/secpipe/secpipe/internal/pipeline"
 	"github.com/secpipe/secpipe/internal/store"
@@ -20,6 +21,17 @@ type StartOptions struct {
 	// Variables override the pipeline variables' defaults; naming an
 	// undeclared variable wraps pipeline.ErrInvalid.
 	Variables map[string]string
+	// ID, when set, is the execution's id (see NewExecutionID), for
+	// callers that prepare something named after the execution before it
+	// exists; an id already taken wraps pipeline.ErrInvalid. Empty: Start
+	// makes one.
+	ID string
+	// Trigger is recorded as store.Execution.Trigger: what started the
+	// execution ("cli", "manual alice", "webhook:github 1a2b3c4").
+	Trigger string
+	// Revision is recorded as the execution's revision until a source
+	// action reports one: the commit a server checked out for it.
+	Revision string
 }
 
 // Start creates an execution of p (a snapshot of it: later changes to p do
@@ -43,6 +55,9 @@ func (e *Engine) Start(ctx context.Context, p *pipeline.Pipeline, opts StartOpti
 			}
 			if err != nil {
 				return err
+			}
+			if opts.ID != "" {
+				return fmt.Errorf("%w execution id %q: already taken", pipeline.ErrInvalid, opts.ID)
 			}
 			x.ID = newExecutionID(x.Created)
 		}
@@ -84,9 +99,22 @@ func (e *Engine) newExecution(p *pipeline.Pipeline, opts StartOptions) (store.Ex
 		}
 	}
 	now := e.now().UTC()
-	return store.Execution{ID: newExecutionID(now), Pipeline: snap.Name, Status: pipeline.StatusQueued,
-		Mode: snap.ExecutionMode, Definition: snap, RepoDir: repo, Variables: vars, Created: now}, nil
+	id := opts.ID
+	if id == "" {
+		id = newExecutionID(now)
+	} else if safeName(id) != id {
+		return store.Execution{}, fmt.Errorf("start %s: %w execution id %q: use letters, digits and . _ -",
+			p.Name, pipeline.ErrInvalid, id)
+	}
+	return store.Execution{ID: id, Pipeline: snap.Name, Status: pipeline.StatusQueued,
+		Mode: snap.ExecutionMode, Definition: snap, RepoDir: repo, Revision: opts.Revision, Trigger: opts.Trigger,
+		Variables: vars, Created: now}, nil
 }
+
+// NewExecutionID returns a fresh execution id for StartOptions.ID, like
+// those Start makes: 20261128-153012-ab12 (the UTC time and 16 random
+// bits).
+func NewExecutionID(now time.Time) string { return newExecutionID(now) }
 
 // checkNames checks what the engine relies on: at least one stage, stage
 // names unique, action names unique within their stage. (spec.Parse

@@ -1,13 +1,13 @@
 package buildspec
 
 import (
-	"bytes"
 	"context"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
+
+	"github.com/secpipe/secpipe/internal/testutil"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -15,29 +15,12 @@ import (
 	"github.com/secpipe/secpipe/internal/spec"
 )
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // newRequest returns a request with a primary input (Src, holding files)
 // and one output (Out).
-func newRequest(t *testing.T, cfg map[string]any, files map[string]string) (*pipeline.ActionRequest, *syncBuffer) {
+func newRequest(t *testing.T, cfg map[string]any, files map[string]string) (*pipeline.ActionRequest, *testutil.SyncBuffer) {
 	t.Helper()
 	root := t.TempDir()
-	log := &syncBuffer{}
+	log := &testutil.SyncBuffer{}
 	req := &pipeline.ActionRequest{
 		ExecutionID: "exec-1",
 		Pipeline:    "demo",

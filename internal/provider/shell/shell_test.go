@@ -8,36 +8,20 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/secpipe/secpipe/internal/testutil"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/secpipe/secpipe/internal/pipeline"
 )
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // request returns a request with one input (holding in.txt) and one
 // output artifact.
-func request(t *testing.T, cfg map[string]any) (*pipeline.ActionRequest, *syncBuffer) {
+func request(t *testing.T, cfg map[string]any) (*pipeline.ActionRequest, *testutil.SyncBuffer) {
 	t.Helper()
 	root := t.TempDir()
 	req := &pipeline.ActionRequest{
@@ -57,7 +41,7 @@ func request(t *testing.T, cfg map[string]any) (*pipeline.ActionRequest, *syncBu
 	if err := os.WriteFile(filepath.Join(req.Inputs["Src"], "in.txt"), []byte("input\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	log := &syncBuffer{}
+	log := &testutil.SyncBuffer{}
 	req.Log = log
 	return req, log
 }

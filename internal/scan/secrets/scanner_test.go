@@ -14,41 +14,24 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/secpipe/secpipe/internal/testutil"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/secpipe/secpipe/internal/pipeline"
 )
 
-// syncBuffer is a bytes.Buffer safe for the scanner's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // newScanner builds a scanner with the engine's test rules unless cfg
 // names others, logging to the returned buffer.
-func newScanner(t *testing.T, cfg Config) (*Scanner, *syncBuffer) {
+func newScanner(t *testing.T, cfg Config) (*Scanner, *testutil.SyncBuffer) {
 	t.Helper()
 	if cfg.Rules == nil {
 		cfg.Rules = engineRules()
 	}
-	log := &syncBuffer{}
+	log := &testutil.SyncBuffer{}
 	cfg.Logger = slog.New(slog.NewTextHandler(log, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	s, err := New(cfg)
 	if err != nil {

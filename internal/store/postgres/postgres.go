@@ -12,6 +12,7 @@ package postgres
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -94,17 +95,33 @@ const (
 	maxAttempts  = 12
 	firstBackoff = 2 * time.Millisecond
 	maxBackoff   = 250 * time.Millisecond
+	// exclusiveAfter is how many conflicts a transaction suffers before
+	// its next attempt runs alone (see Update).
+	exclusiveAfter = 3
 )
+
+// updateLock is the advisory lock key every Update transaction takes: in
+// shared mode normally, exclusively for an attempt after exclusiveAfter
+// conflicts (the bytes "secpipeU").
+const updateLock int64 = 0x7365637069706555
 
 // Update runs fn in a SERIALIZABLE transaction; see store.Store. When
 // PostgreSQL aborts the transaction because of a concurrent one (a
 // serialization failure or a deadlock, reported by a statement or by the
-// commit), Update rolls back and runs fn again in a new transaction, up to
-// 12 times with a growing random pause; fn must therefore leave nothing
-// behind outside tx. Any other error of fn is returned at once.
+// commit), Update rolls back and runs fn again in a new transaction, with
+// a growing random pause; fn must therefore leave nothing behind outside
+// tx. Any other error of fn is returned at once.
+//
+// Under heavy contention (fifty pipelines starting at once) a transaction
+// can lose every round. So every transaction first takes the advisory
+// lock updateLock in shared mode, and after exclusiveAfter conflicts an
+// attempt takes it exclusively, on its connection, before it begins: it
+// waits for the transactions in flight, holds new ones back at their
+// first statement, and then has nobody to conflict with. Its snapshot is
+// taken after the lock, so what committed while it waited is visible.
 func (s *Store) Update(ctx context.Context, fn func(tx store.Tx) error) error {
 	for attempt := 1; ; attempt++ {
-		err := s.try(ctx, fn)
+		err := s.try(ctx, fn, attempt > exclusiveAfter)
 		if err == nil || !retryable(err) || attempt == maxAttempts {
 			return err
 		}
@@ -118,11 +135,41 @@ func (s *Store) Update(ctx context.Context, fn func(tx store.Tx) error) error {
 	}
 }
 
-// try runs fn in one transaction.
-func (s *Store) try(ctx context.Context, fn func(tx store.Tx) error) error {
-	t, err := s.db.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelSerializable})
-	if err != nil {
-		return fmt.Errorf("begin: %w", err)
+// try runs fn in one transaction, alone when exclusive is set.
+func (s *Store) try(ctx context.Context, fn func(tx store.Tx) error, exclusive bool) error {
+	opts := &sql.TxOptions{Isolation: sql.LevelSerializable}
+	var (
+		t   *sql.Tx
+		err error
+	)
+	if exclusive {
+		conn, err := s.db.Conn(ctx)
+		if err != nil {
+			return fmt.Errorf("begin: %w", err)
+		}
+		defer conn.Close()
+		if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, updateLock); err != nil {
+			return fmt.Errorf("begin: take the update lock: %w", err)
+		}
+		defer func() {
+			// A connection that cannot unlock goes away rather than back to
+			// the pool still holding the lock.
+			if _, err := conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`,
+				updateLock); err != nil {
+				_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+			}
+		}()
+		if t, err = conn.BeginTx(ctx, opts); err != nil {
+			return fmt.Errorf("begin: %w", err)
+		}
+	} else {
+		if t, err = s.db.BeginTx(ctx, opts); err != nil {
+			return fmt.Errorf("begin: %w", err)
+		}
+		if _, err := t.ExecContext(ctx, `SELECT pg_advisory_xact_lock_shared($1)`, updateLock); err != nil {
+			_ = t.Rollback()
+			return fmt.Errorf("begin: take the update lock: %w", err)
+		}
 	}
 	if err := fn(&tx{stores: stores{q: cleaner{t}}, t: t}); err != nil {
 		_ = t.Rollback()

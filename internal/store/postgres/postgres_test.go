@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -148,5 +149,58 @@ func TestOpenUnreachable(t *testing.T) {
 	_, err = postgres.Open(ctx, "postgres://u:s3cret@127.0.0.1:notaport/db")
 	if err == nil || strings.Contains(err.Error(), "s3cret") {
 		t.Errorf("Open(bad port) = %v, want an error without the password", err)
+	}
+}
+
+// TestUpdateUnderContention starts many transactions at once that each
+// read the pipeline's active executions and add one — the shape of
+// engine.Start in queued mode, which SERIALIZABLE turns into conflicts
+// among all of them. Every one must commit, however often it loses.
+func TestUpdateUnderContention(t *testing.T) {
+	s := newStore(t)
+	ctx := context.Background()
+	const n, rounds = 40, 5
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			for r := range rounds {
+				err := s.Update(ctx, func(tx store.Tx) error {
+					active, err := tx.Executions(ctx, store.ExecutionFilter{Pipeline: "busy",
+						Statuses: []pipeline.Status{pipeline.StatusQueued, pipeline.StatusRunning}})
+					if err != nil {
+						return err
+					}
+					x := storetest.Execution(fmt.Sprintf("x-%02d-%d", i, r), "busy")
+					if len(active) > 0 {
+						// Move the oldest active one along, as a finishing
+						// stage does, while others read it.
+						old := active[len(active)-1]
+						old.Status, old.Message = pipeline.StatusSucceeded, "done by "+x.ID
+						if err := tx.UpdateExecution(ctx, old); err != nil {
+							return err
+						}
+					}
+					return tx.CreateExecution(ctx, &x)
+				})
+				if err != nil {
+					errs[i] = err
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("worker %d: %v", i, err)
+		}
+	}
+	xs, err := s.Executions(ctx, store.ExecutionFilter{Pipeline: "busy"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(xs) != n*rounds {
+		t.Errorf("%d executions stored, want %d", len(xs), n*rounds)
 	}
 }

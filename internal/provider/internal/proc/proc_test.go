@@ -9,31 +9,14 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/secpipe/secpipe/internal/testutil"
+
 	"github.com/google/go-cmp/cmp"
 )
-
-// syncBuffer is a bytes.Buffer safe for concurrent use.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // alive reports whether a process with this id still exists.
 func alive(pid int) bool {
@@ -45,7 +28,7 @@ func TestRunCancelKillsGroup(t *testing.T) {
 	pidFile := filepath.Join(dir, "pid")
 	ctx, cancel := context.WithCancel(context.Background())
 	cmd := exec.Command("/bin/sh", "-c", "sleep 60 & echo $! > "+Quote(pidFile)+"; wait")
-	var out syncBuffer
+	var out testutil.SyncBuffer
 	cmd.Stdout = &out
 	p, err := Start(ctx, cmd, 5*time.Second)
 	if err != nil {
@@ -69,7 +52,7 @@ func TestRunKillsLeftovers(t *testing.T) {
 	// The background child keeps stdout open: Wait must neither hang nor
 	// leave it running.
 	cmd := exec.Command("/bin/sh", "-c", "sleep 60 & echo $! > "+Quote(pidFile)+"; echo done")
-	var out syncBuffer
+	var out testutil.SyncBuffer
 	cmd.Stdout = &out
 	start := time.Now()
 	if err := Run(context.Background(), cmd, 3*time.Second); err != nil {
@@ -87,7 +70,7 @@ func TestRunKillsLeftovers(t *testing.T) {
 func TestRunSigkillAfterGrace(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
-	var out syncBuffer
+	var out testutil.SyncBuffer
 	cmd := exec.Command("/bin/sh", "-c", "trap '' TERM; echo ready; while :; do sleep 0.05; done")
 	cmd.Stdout = &out
 	start := time.Now()
@@ -122,7 +105,7 @@ func TestExitStatus(t *testing.T) {
 
 func TestStartMissingCommand(t *testing.T) {
 	cmd := exec.Command(filepath.Join(t.TempDir(), "missing"))
-	cmd.Stdout = &syncBuffer{}
+	cmd.Stdout = &testutil.SyncBuffer{}
 	if _, err := Start(context.Background(), cmd, 0); err == nil {
 		t.Fatal("Start() of a missing program succeeded")
 	}

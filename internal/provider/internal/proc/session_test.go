@@ -9,13 +9,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/secpipe/secpipe/internal/testutil"
+
 	"github.com/google/go-cmp/cmp"
 )
 
 // startSession starts a session for a test and closes it at the end.
-func startSession(t *testing.T, ctx context.Context, errexit bool) (*Session, *syncBuffer) {
+func startSession(t *testing.T, ctx context.Context, errexit bool) (*Session, *testutil.SyncBuffer) {
 	t.Helper()
-	log := &syncBuffer{}
+	log := &testutil.SyncBuffer{}
 	dir := t.TempDir()
 	s, err := StartSession(ctx, SessionConfig{
 		Dir: dir, Env: append(os.Environ(), "BASE=base"), Errexit: errexit, ScriptDir: t.TempDir(),
