@@ -5,7 +5,7 @@ VERSION   ?= dev
 FUZZTIME  ?= 10s
 LDFLAGS   := -X github.com/secpipe/secpipe/internal/cli.Version=$(VERSION)
 
-.PHONY: help build test test-short lint fuzz bench bench-secrets bench-config bench-vulns bench-engine bench-image demo
+.PHONY: help build test test-short lint fuzz bench bench-secrets bench-config bench-vulns bench-engine bench-image bench-server demo
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -42,6 +42,9 @@ bench-vulns: ## Go all.zip import time, and scan CPU-seconds and peak RSS on the
 
 bench-engine: ## engine overhead per no-op action, actions per second, 10-stage pipeline time (SQLite + River)
 	bash scripts/bench-engine.sh
+
+bench-server: ## server on PostgreSQL + 2 workers: executions/min, p95 scheduling latency, API p50/p95/p99 at 100 req/s
+	bash scripts/bench-server.sh
 
 bench-image: ## golden-image build times: busybox fixture (< 2 s) and Debian minbase + one package (< 30 s, warm)
 	bash scripts/bench-image.sh

@@ -315,6 +315,7 @@ func printJSON(w io.Writer, v any) error {
 // has no side effects.
 type imageProvider struct {
 	name string
+	dir  string // the image store; empty: imageDir's default
 	make func(*imagebuild.Builder) pipeline.Provider
 	log  *slog.Logger
 	once sync.Once
@@ -330,7 +331,7 @@ func (ip *imageProvider) Name() string { return ip.name }
 // Run runs the action on the builder.
 func (ip *imageProvider) Run(ctx context.Context, req *pipeline.ActionRequest) (pipeline.ActionResult, error) {
 	ip.once.Do(func() {
-		dir, err := imageDir("")
+		dir, err := imageDir(ip.dir)
 		if err != nil {
 			ip.err = err
 			return

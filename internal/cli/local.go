@@ -148,6 +148,9 @@ func (l *local) build(log *slog.Logger) error {
 		},
 		Resolve: spec.Resolve,
 		User:    currentUser(),
+		// lockRuns makes this process the only one running the
+		// repository's executions.
+		Exclusive: true,
 	})
 	if err != nil {
 		return err

@@ -68,7 +68,9 @@ func newRootCmd(e *env) *cobra.Command {
 	})
 	root.AddCommand(newRunCmd(e), newStatusCmd(e), newLogsCmd(e), newFindingsCmd(e), newArtifactsCmd(e),
 		newRetryCmd(e), newApproveCmd(e), newImportCmd(e), newImageCmd(e),
-		newScanCmd(e), newSBOMCmd(e), newDBCmd(e), newThreatListCmd(e), newVersionCmd(e))
+		newScanCmd(e), newSBOMCmd(e), newDBCmd(e), newThreatListCmd(e), newWorkerCmd(e), newVersionCmd(e))
+	root.AddCommand(newServerCmd(e), newTokenCmd(e))
+	root.AddCommand(newPipelineCmd(e))
 	return root
 }
 

@@ -33,13 +33,17 @@ type workerOptions struct {
 	exec         string
 	concurrency  int
 	pollInterval time.Duration
+	logFormat    string
 }
 
 func newWorkerCmd(e *env) *cobra.Command {
-	var o workerOptions
+	var (
+		o  workerOptions
+		db dbWorkerOptions
+	)
 	cmd := &cobra.Command{
-		Use:   "worker --server URL --action-type TYPE --exec HANDLER",
-		Short: "Work a server's custom-action jobs with a handler executable",
+		Use:   "worker --server URL --action-type TYPE --exec HANDLER | --database URL --data DIR",
+		Short: "Work a server's custom-action jobs with a handler, or its built-in actions on PostgreSQL",
 		Long: `Worker polls a secpipe server's job API for jobs of one action type (the
 action_type of custom actions) and runs HANDLER for each, as the invoke
 provider runs its handlers: the CodePipeline.job event as JSON on standard
@@ -49,9 +53,31 @@ temporary directory first, and output artifacts uploaded after a success.
 
 The token comes from --token or $SECPIPE_TOKEN. SIGINT or SIGTERM stops
 polling and lets running handlers finish; a second signal stops them too
-(their jobs fail as SystemUnavailable). See docs/job-api.md.`,
+(their jobs fail as SystemUnavailable). See docs/job-api.md.
+
+With --database postgres://... --data DIR instead, the worker is one more
+engine process of a scaled-out server: it runs the server's built-in
+actions (source, build, scan, image, ...) taken from the shared PostgreSQL
+queue, with artifacts and logs in the data directory every process shares.
+It heartbeats a lease; if it dies, another process takes its actions back
+once the lease runs out. See docs/operations.md.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := checkLogFormat(o.logFormat); err != nil {
+				return err
+			}
+			db.logFormat = o.logFormat
+			if db.database != "" || cmd.Flags().Changed("data") {
+				if o.server != "" || o.actionType != "" || o.exec != "" || o.token != "" {
+					return usageError{errors.New("--database works the server's built-in actions; " +
+						"--server, --token, --action-type and --exec work custom actions: give one or the other")}
+				}
+				db.stderr, db.workers = e.stderr, o.concurrency
+				if !cmd.Flags().Changed("concurrency") {
+					db.workers = 0 // the queue's default
+				}
+				return runDatabaseWorker(cmd.Context(), db)
+			}
 			if o.token == "" {
 				o.token = e.getenv("SECPIPE_TOKEN")
 			}
@@ -59,12 +85,18 @@ polling and lets running handlers finish; a second signal stops them too
 		},
 	}
 	f := cmd.Flags()
+	f.StringVar(&db.database, "database", "", "PostgreSQL `URL` of a scaled-out server: work its built-in actions")
+	f.StringVar(&db.data, "data", "", "data `DIR` the server and every --database worker share")
+	f.StringVar(&db.images, "images", "", "image store `DIR` (with --database; default $SECPIPE_IMAGE_DIR)")
+	f.DurationVar(&db.lease, "lease", 0, "runner lease (with --database); every process must use the same (default 30s)")
+	f.BoolVarP(&db.verbose, "verbose", "v", false, "log debug messages (with --database)")
 	f.StringVar(&o.server, "server", "", "`URL` of the secpipe server whose job API to poll")
 	f.StringVar(&o.token, "token", "", "API `TOKEN` of the worker (default $SECPIPE_TOKEN)")
 	f.StringVar(&o.actionType, "action-type", "", "action `TYPE` to work, as custom actions name it (Category/Provider/Version)")
 	f.StringVar(&o.exec, "exec", "", "`HANDLER` executable to run for each job")
 	f.IntVar(&o.concurrency, "concurrency", 1, "jobs to work at once")
 	f.DurationVar(&o.pollInterval, "poll-interval", jobapi.DefaultPollInterval, "wait after a poll that found no job")
+	registerLogFormat(cmd, &o.logFormat)
 	return cmd
 }
 
@@ -114,7 +146,10 @@ func runWorker(ctx context.Context, e *env, o workerOptions) error {
 	if err := o.check(); err != nil {
 		return err
 	}
-	log := slog.New(slog.NewTextHandler(e.stderr, nil))
+	log, err := newLogger(e.stderr, o.logFormat, slog.LevelInfo)
+	if err != nil {
+		return err
+	}
 	client, err := jobhttp.NewClient(o.server, jobhttp.ClientOptions{Token: o.token, Logger: log})
 	if err != nil {
 		return usageError{fmt.Errorf("--server: %w", err)}

@@ -10,10 +10,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/secpipe/secpipe/internal/testutil"
 
 	"github.com/secpipe/secpipe/internal/artifact"
 	"github.com/secpipe/secpipe/internal/engine"
@@ -119,24 +120,6 @@ func writeHandler(t *testing.T, script string) string {
 	return p
 }
 
-// syncBuffer is a bytes.Buffer safe for a writer and a reader.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 func TestWorkerCompletesCustomAction(t *testing.T) {
 	srv := newJobServer(t)
 	handler := writeHandler(t, deployHandler)
@@ -147,7 +130,7 @@ func TestWorkerCompletesCustomAction(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var stdout, stderr syncBuffer
+	var stdout, stderr testutil.SyncBuffer
 	done := make(chan int, 1)
 	go func() {
 		done <- Run(ctx, []string{"worker", "--server", srv.url, "--action-type", deployType, "--exec", handler,
@@ -187,7 +170,7 @@ func TestWorkerRefusedToken(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var stdout, stderr syncBuffer
+			var stdout, stderr testutil.SyncBuffer
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
 			code := Run(ctx, []string{"worker", "--server", srv.url, "--token", tt.token, "--action-type", tt.actionType,
@@ -270,7 +253,7 @@ func TestWorkerSignals(t *testing.T) {
 			marks := t.TempDir()
 			cmd := exec.Command("secpipe", "worker", "--server", srv.URL, "--action-type", "T",
 				"--exec", writeHandler(t, waitHandler), "--poll-interval", "10ms")
-			var stderr syncBuffer
+			var stderr testutil.SyncBuffer
 			cmd.Env = append(os.Environ(), "MARKS="+marks)
 			cmd.Stderr = &stderr
 			if err := cmd.Start(); err != nil {
