@@ -167,6 +167,11 @@ func migrateSQLite(ctx context.Context, db *sql.DB, driver riverdriver.Driver[*s
 		return fmt.Errorf("migrate river tables: %w", err)
 	}
 	defer func() { _ = tx.Rollback() }()
+	// MigrateTx is deprecated because some PostgreSQL migrations cannot
+	// share a transaction; SQLite's DDL is transactional and River's SQLite
+	// migrations all apply in one (every test database is made this way),
+	// and the one transaction is what keeps two processes from racing.
+	//lint:ignore SA1019 see above
 	if _, err := m.MigrateTx(ctx, tx, rivermigrate.DirectionUp, nil); err != nil {
 		return fmt.Errorf("migrate river tables: %w", err)
 	}
