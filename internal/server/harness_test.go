@@ -15,18 +15,17 @@ import (
 	"testing"
 	"time"
 
-	"github.com/secpipe/secpipe/internal/artifact"
+	"github.com/secpipe/secpipe/internal/server/servertest"
+
 	"github.com/secpipe/secpipe/internal/image"
 	"github.com/secpipe/secpipe/internal/jobapi/jobhttp"
 	"github.com/secpipe/secpipe/internal/pipeline"
 	"github.com/secpipe/secpipe/internal/provider/approval"
 	"github.com/secpipe/secpipe/internal/provider/git"
 	"github.com/secpipe/secpipe/internal/provider/shell"
-	"github.com/secpipe/secpipe/internal/queue"
 	"github.com/secpipe/secpipe/internal/server"
 	"github.com/secpipe/secpipe/internal/server/auth"
 	"github.com/secpipe/secpipe/internal/store"
-	"github.com/secpipe/secpipe/internal/store/sqlite"
 )
 
 // testServer is a server on a fresh data directory with SQLite, River
@@ -47,29 +46,9 @@ type testServer struct {
 // extraProviders lets a test add providers.
 func newTestServer(t testing.TB, extra ...pipeline.Provider) *testServer {
 	t.Helper()
-	dir := t.TempDir()
-	db, err := queue.OpenSQLite(filepath.Join(dir, "state.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	state := servertest.New(t)
 	ctx := context.Background()
-	st, err := sqlite.New(ctx, db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	disp, err := queue.NewRiver(db, queue.RiverConfig{Workers: 8, RescueStuckJobsAfter: time.Hour,
-		FetchPollInterval: 5 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	arts, err := artifact.Open(filepath.Join(dir, "artifacts"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	images, err := image.OpenStore(filepath.Join(dir, "images"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir, st, disp, arts, images := state.Dir, state.Store, state.Dispatcher, state.Artifacts, state.Images
 	providers := map[string]pipeline.Provider{}
 	for _, p := range append([]pipeline.Provider{git.New(git.Config{}), shell.New(shell.Config{}),
 		approval.New(approval.Config{})}, extra...) {
@@ -104,7 +83,6 @@ func newTestServer(t testing.TB, extra ...pipeline.Provider) *testServer {
 		if err := ts.shutdown(); err != nil {
 			t.Errorf("Run = %v", err)
 		}
-		db.Close()
 	})
 	for _, role := range []store.Role{store.RoleViewer, store.RoleOperator, store.RoleAdmin} {
 		tok, _, err := auth.Create(ctx, st, auth.Spec{Name: string(role), Role: role}, time.Now())

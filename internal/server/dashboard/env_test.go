@@ -10,12 +10,13 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/secpipe/secpipe/internal/server/servertest"
 
 	"github.com/secpipe/secpipe/internal/artifact"
 	"github.com/secpipe/secpipe/internal/engine"
@@ -24,7 +25,6 @@ import (
 	"github.com/secpipe/secpipe/internal/provider/approval"
 	"github.com/secpipe/secpipe/internal/provider/scan"
 	"github.com/secpipe/secpipe/internal/provider/shell"
-	"github.com/secpipe/secpipe/internal/queue"
 	"github.com/secpipe/secpipe/internal/server/auth"
 	"github.com/secpipe/secpipe/internal/server/dashboard"
 	"github.com/secpipe/secpipe/internal/spec"
@@ -128,25 +128,9 @@ type env struct {
 // server.
 func newEnv(t testing.TB) *env {
 	t.Helper()
-	dir := t.TempDir()
-	db, err := queue.OpenSQLite(filepath.Join(dir, "state.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	state := servertest.New(t)
 	ctx := context.Background()
-	st, err := sqlite.New(ctx, db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	disp, err := queue.NewRiver(db, queue.RiverConfig{Workers: 8, RescueStuckJobsAfter: time.Hour,
-		FetchPollInterval: 5 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	arts, err := artifact.Open(filepath.Join(dir, "artifacts"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir, db, st, disp, arts, images := state.Dir, state.DB, state.Store, state.Dispatcher, state.Artifacts, state.Images
 	providers := map[string]pipeline.Provider{}
 	for _, p := range []pipeline.Provider{shell.New(shell.Config{}), approval.New(approval.Config{}), scan.New(scan.Config{})} {
 		providers[p.Name()] = p
@@ -161,10 +145,6 @@ func newEnv(t testing.TB) *env {
 		t.Fatal(err)
 	}
 	if err := disp.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	images, err := image.OpenStore(filepath.Join(dir, "images"))
-	if err != nil {
 		t.Fatal(err)
 	}
 	e := &env{t: t, dir: dir, st: st, eng: eng, arts: arts, images: images, tokens: map[store.Role]string{}}
@@ -189,7 +169,6 @@ func newEnv(t testing.TB) *env {
 		stop, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		_ = disp.Stop(stop)
-		_ = db.Close()
 	})
 	return e
 }

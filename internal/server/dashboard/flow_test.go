@@ -13,21 +13,19 @@ import (
 	"testing"
 	"time"
 
+	"github.com/secpipe/secpipe/internal/server/servertest"
+
 	"github.com/chromedp/chromedp"
 
-	"github.com/secpipe/secpipe/internal/artifact"
-	"github.com/secpipe/secpipe/internal/image"
 	"github.com/secpipe/secpipe/internal/pipeline"
 	"github.com/secpipe/secpipe/internal/provider/approval"
 	"github.com/secpipe/secpipe/internal/provider/git"
 	"github.com/secpipe/secpipe/internal/provider/scan"
 	"github.com/secpipe/secpipe/internal/provider/shell"
-	"github.com/secpipe/secpipe/internal/queue"
 	"github.com/secpipe/secpipe/internal/server"
 	"github.com/secpipe/secpipe/internal/server/auth"
 	"github.com/secpipe/secpipe/internal/server/dashboard"
 	"github.com/secpipe/secpipe/internal/store"
-	"github.com/secpipe/secpipe/internal/store/sqlite"
 )
 
 // leakyPipeline is the story's first run: the build's secret scan finds
@@ -89,29 +87,9 @@ type serverEnv struct {
 
 func newServerEnv(t *testing.T) *serverEnv {
 	t.Helper()
-	dir := t.TempDir()
+	state := servertest.New(t)
 	ctx := context.Background()
-	db, err := queue.OpenSQLite(filepath.Join(dir, "state.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := sqlite.New(ctx, db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	disp, err := queue.NewRiver(db, queue.RiverConfig{Workers: 8, RescueStuckJobsAfter: time.Hour,
-		FetchPollInterval: 5 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	arts, err := artifact.Open(filepath.Join(dir, "artifacts"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	images, err := image.OpenStore(filepath.Join(dir, "images"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir, st, disp, arts, images := state.Dir, state.Store, state.Dispatcher, state.Artifacts, state.Images
 	providers := map[string]pipeline.Provider{}
 	for _, p := range []pipeline.Provider{git.New(git.Config{}), shell.New(shell.Config{}),
 		approval.New(approval.Config{}), scan.New(scan.Config{})} {
@@ -152,7 +130,6 @@ func newServerEnv(t *testing.T) *serverEnv {
 		if err := <-done; err != nil {
 			t.Errorf("server Run = %v", err)
 		}
-		db.Close()
 	})
 	e := &serverEnv{t: t, url: "http://" + ln.Addr().String(), st: st, tokens: map[store.Role]string{}}
 	for _, role := range []store.Role{store.RoleViewer, store.RoleOperator} {
