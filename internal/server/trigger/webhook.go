@@ -38,9 +38,10 @@ const releaseTimeout = 10 * time.Minute
 // reason when the request was valid but started nothing (a ping, another
 // event, a branch or path the filters leave out, a paused pipeline, a
 // replay); 400 for a request from no known forge or a malformed payload;
-// 401 for a bad or missing signature; 403 when the pipeline has no webhook
-// secret; 404 for an unknown pipeline; 413 for a body over 1 MiB; 422 or
-// 502 when the release failed.
+// 401 for a bad or missing signature, and alike for an unknown pipeline
+// or one without a webhook secret (logged with the real reason), so that
+// the endpoint does not tell strangers which pipelines exist; 413 for a
+// body over 1 MiB; 422 or 502 when the release failed.
 func (t *Triggers) WebhookHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc(WebhookPattern, t.serveWebhook)
@@ -61,7 +62,8 @@ func (t *Triggers) serveWebhook(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("pipeline")
 	rec, err := t.store.Pipeline(r.Context(), name)
 	if errors.Is(err, pipeline.ErrNotFound) {
-		writeError(w, http.StatusNotFound, "not_found", fmt.Sprintf("no pipeline %q", name))
+		t.log.Warn("webhook rejected", "pipeline", name, "remote", r.RemoteAddr, "reason", "no such pipeline")
+		refuse(w)
 		return
 	}
 	if err != nil {
@@ -85,17 +87,27 @@ func (t *Triggers) serveWebhook(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if rec.WebhookSecret == "" {
-		writeError(w, http.StatusForbidden, "forbidden",
-			fmt.Sprintf("pipeline %q has no webhook secret, so it accepts no webhooks", name))
+		t.log.Warn("webhook rejected", "pipeline", name, "forge", d.forge, "delivery", d.id,
+			"remote", r.RemoteAddr, "reason", "the pipeline has no webhook secret, so it accepts no webhooks")
+		refuse(w)
 		return
 	}
 	if err := verify(d.forge, r.Header, body, rec.WebhookSecret); err != nil {
 		t.log.Warn("webhook rejected", "pipeline", name, "forge", d.forge, "delivery", d.id,
 			"remote", r.RemoteAddr, "reason", err)
-		writeError(w, http.StatusUnauthorized, "unauthorized", "the webhook signature does not match the pipeline's secret")
+		refuse(w)
 		return
 	}
 	t.handleEvent(w, r, rec, d, body)
+}
+
+// refuse answers a webhook that is not verified: a wrong or missing
+// signature, an unknown pipeline, or one that accepts no webhooks all look
+// the same from outside; the server's log says which.
+func refuse(w http.ResponseWriter) {
+	writeError(w, http.StatusUnauthorized, "unauthorized",
+		"the webhook is not verified: the signature or token does not match this pipeline's webhook secret "+
+			"(or no such pipeline accepts webhooks; the server's log says which)")
 }
 
 // handleEvent answers a request whose signature holds.
