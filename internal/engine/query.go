@@ -147,17 +147,10 @@ func (e *Engine) ListExecutions(ctx context.Context, q ExecutionQuery) ([]store.
 	if limit <= 0 {
 		limit = DefaultPageSize
 	}
-	f := store.ExecutionFilter{Pipeline: q.Pipeline, Statuses: q.Statuses}
-	if q.Before <= 0 {
-		f.Limit = limit + 1
-	}
+	f := store.ExecutionFilter{Pipeline: q.Pipeline, Statuses: q.Statuses, BeforeSeq: q.Before, Limit: limit + 1}
 	xs, err := e.store.Executions(ctx, f)
 	if err != nil {
 		return nil, 0, fmt.Errorf("list executions: %w", err)
-	}
-	if q.Before > 0 {
-		i := sort.Search(len(xs), func(i int) bool { return xs[i].Seq < q.Before })
-		xs = xs[i:]
 	}
 	if len(xs) <= limit {
 		return xs, 0, nil

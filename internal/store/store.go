@@ -55,6 +55,9 @@ type ExecutionFilter struct {
 	Statuses []pipeline.Status
 	// AfterSeq keeps executions created after the one with that Seq.
 	AfterSeq int64
+	// BeforeSeq keeps executions created before the one with that Seq
+	// (paging newest first).
+	BeforeSeq int64
 	// Oldest orders by creation, oldest first; the default is newest first.
 	Oldest bool
 	Limit  int

@@ -72,6 +72,9 @@ func (s stores) Executions(ctx context.Context, f store.ExecutionFilter) ([]stor
 	if f.AfterSeq > 0 {
 		where = append(where, "seq > "+a.add(f.AfterSeq))
 	}
+	if f.BeforeSeq > 0 {
+		where = append(where, "seq < "+a.add(f.BeforeSeq))
+	}
 	q := `SELECT ` + executionColumns + ` FROM executions`
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")

@@ -78,6 +78,10 @@ func (s stores) Executions(ctx context.Context, f store.ExecutionFilter) ([]stor
 		where = append(where, "seq > ?")
 		args = append(args, f.AfterSeq)
 	}
+	if f.BeforeSeq > 0 {
+		where = append(where, "seq < ?")
+		args = append(args, f.BeforeSeq)
+	}
 	q := `SELECT ` + executionColumns + ` FROM executions`
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")

@@ -133,6 +133,9 @@ func testExecutionFilter(t *testing.T, s store.Store) {
 			Statuses: []pipeline.Status{pipeline.StatusQueued, pipeline.StatusRunning}, Oldest: true, Limit: 2},
 			want: []string{"x1", "x2"}},
 		{name: "after", filter: store.ExecutionFilter{Pipeline: "a", AfterSeq: seqs[1]}, want: []string{"x3", "x2"}},
+		{name: "before", filter: store.ExecutionFilter{Pipeline: "a", BeforeSeq: seqs[2]}, want: []string{"x1", "x0"}},
+		{name: "between", filter: store.ExecutionFilter{AfterSeq: seqs[0], BeforeSeq: seqs[3]}, want: []string{"x2", "x1"}},
+		{name: "before, limited", filter: store.ExecutionFilter{BeforeSeq: seqs[3], Limit: 1}, want: []string{"x2"}},
 		{name: "none", filter: store.ExecutionFilter{Pipeline: "zzz"}, want: nil},
 	}
 	for _, tt := range tests {
