@@ -89,6 +89,7 @@ once the lease runs out. See docs/operations.md.`,
 	f.StringVar(&db.data, "data", "", "data `DIR` the server and every --database worker share")
 	f.StringVar(&db.images, "images", "", "image store `DIR` (with --database; default $SECPIPE_IMAGE_DIR)")
 	f.DurationVar(&db.lease, "lease", 0, "runner lease (with --database); every process must use the same (default 30s)")
+	f.StringVar(&db.metricsAddr, "metrics-addr", "", "serve this worker's Prometheus metrics at http://`ADDRESS`/metrics (with --database)")
 	f.BoolVarP(&db.verbose, "verbose", "v", false, "log debug messages (with --database)")
 	f.StringVar(&o.server, "server", "", "`URL` of the secpipe server whose job API to poll")
 	f.StringVar(&o.token, "token", "", "API `TOKEN` of the worker (default $SECPIPE_TOKEN)")

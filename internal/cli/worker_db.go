@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -18,6 +20,7 @@ import (
 	"github.com/secpipe/secpipe/internal/engine"
 	"github.com/secpipe/secpipe/internal/pipeline"
 	"github.com/secpipe/secpipe/internal/queue"
+	"github.com/secpipe/secpipe/internal/server/metrics"
 	"github.com/secpipe/secpipe/internal/spec"
 	"github.com/secpipe/secpipe/internal/store/postgres"
 )
@@ -65,6 +68,8 @@ type dbWorkerOptions struct {
 	stderr      io.Writer
 	verbose     bool
 	logFormat   string // text or json
+	// metricsAddr, when set, is where the worker serves its own metrics.
+	metricsAddr string
 }
 
 // check validates the options and resolves the data directory.
@@ -137,7 +142,40 @@ func runDatabaseWorker(ctx context.Context, opts dbWorkerOptions) error {
 	if err != nil {
 		return err
 	}
+	if opts.metricsAddr != "" {
+		stopMetrics, err := serveWorkerMetrics(opts.metricsAddr, eng, log, stderr)
+		if err != nil {
+			return err
+		}
+		defer stopMetrics()
+	}
 	return work(ctx, eng, disp, opts, stderr)
+}
+
+// serveWorkerMetrics serves the worker's own metrics (the executions it
+// ended, its actions' durations and scheduling latency, the findings its
+// actions stored, Go and process figures) at http://ADDR/metrics until
+// the returned function is called. The gauges read from the database
+// (unfinished executions, queue depth) are the server's: every process
+// would report the same numbers.
+func serveWorkerMetrics(addr string, eng *engine.Engine, log *slog.Logger, stderr io.Writer) (func(), error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("--metrics-addr: %w", err)
+	}
+	mx := metrics.New(metrics.Config{Logger: log})
+	eng.Observe(mx.Observe)
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", mx.Handler())
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, WriteTimeout: time.Minute,
+		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	go func() { _ = srv.Serve(ln) }()
+	fmt.Fprintf(stderr, "secpipe worker metrics at http://%s/metrics\n", ln.Addr())
+	return func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+	}, nil
 }
 
 // newWorkerEngine builds the engine of a database worker: the same

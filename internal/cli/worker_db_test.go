@@ -1,11 +1,12 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,6 +17,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/secpipe/secpipe/internal/testutil"
 
 	"github.com/secpipe/secpipe/internal/engine"
 	"github.com/secpipe/secpipe/internal/pipeline"
@@ -121,10 +124,10 @@ func TestDatabaseWorker(t *testing.T) {
 	srv := startTestServer(t, dsn, data, 2*time.Second)
 	ctx, stop := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	var stderr lockedBuffer
+	var stderr testutil.SyncBuffer
 	go func() {
 		done <- runDatabaseWorker(ctx, dbWorkerOptions{database: dsn, data: data, images: t.TempDir(),
-			lease: 2 * time.Second, poll: 20 * time.Millisecond, stderr: &stderr})
+			lease: 2 * time.Second, poll: 20 * time.Millisecond, stderr: &stderr, metricsAddr: "127.0.0.1:0"})
 	}()
 	pl := &pipeline.Pipeline{Version: 1, Name: "db-worker", Stages: []pipeline.Stage{
 		{Name: "Build", Actions: []pipeline.Action{shellAction("Make", nil, []string{"Out"},
@@ -148,6 +151,25 @@ func TestDatabaseWorker(t *testing.T) {
 	if err != nil || mk.Runner == "" || mk.Runner == srv.eng.RunnerID() {
 		t.Errorf("Make ran on runner %q (%v), want the worker's", mk.Runner, err)
 	}
+	// The worker's own metrics count the actions it ran, and leave the
+	// database's gauges to the server.
+	_, rest, ok := strings.Cut(stderr.String(), "secpipe worker metrics at ")
+	url, _, _ := strings.Cut(rest, "\n")
+	if !ok {
+		t.Fatalf("worker did not say where its metrics are:\n%s", stderr.String())
+	}
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if want := `secpipe_action_duration_seconds_count{provider="shell",status="succeeded"}`; !strings.Contains(string(body), want) {
+		t.Errorf("worker metrics lack %s:\n%.2000s", want, body)
+	}
+	if strings.Contains(string(body), "secpipe_queue_jobs") || strings.Contains(string(body), "secpipe_executions_running") {
+		t.Errorf("worker metrics serve the database's gauges; the server does")
+	}
 	stop()
 	if err := <-done; err != nil {
 		t.Fatalf("runDatabaseWorker = %v", err)
@@ -160,24 +182,6 @@ func TestDatabaseWorker(t *testing.T) {
 	}
 }
 
-// lockedBuffer is a bytes.Buffer safe for concurrent use.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *lockedBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *lockedBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // dbWorkerEnv tells a re-executed test binary to be a database worker:
 // "DSN\x1fDATA".
 const dbWorkerEnv = "SECPIPE_CLI_DB_WORKER"
@@ -186,11 +190,11 @@ const dbWorkerEnv = "SECPIPE_CLI_DB_WORKER"
 const workerLease = 3 * time.Second
 
 // startWorkerProcess starts a database worker in a child process.
-func startWorkerProcess(t *testing.T, dsn, data string) (*exec.Cmd, *lockedBuffer) {
+func startWorkerProcess(t *testing.T, dsn, data string) (*exec.Cmd, *testutil.SyncBuffer) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestDatabaseWorkersTakeOver$", "-test.count=1")
 	cmd.Env = append(os.Environ(), dbWorkerEnv+"="+dsn+"\x1f"+data)
-	out := &lockedBuffer{}
+	out := &testutil.SyncBuffer{}
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -209,7 +213,7 @@ func markerLines(path string) []string {
 }
 
 // eventually polls cond until it holds or a minute passes.
-func eventually(t *testing.T, what string, cond func() bool, outs ...*lockedBuffer) {
+func eventually(t *testing.T, what string, cond func() bool, outs ...*testutil.SyncBuffer) {
 	t.Helper()
 	deadline := time.Now().Add(time.Minute)
 	for !cond() {
@@ -347,7 +351,7 @@ func TestDatabaseWorkersTakeOver(t *testing.T) {
 		t.Fatal(err)
 	}
 	if err := survivor.Wait(); err != nil {
-		t.Errorf("survivor after SIGTERM: %v\n%s", err, map[bool]*lockedBuffer{true: out1, false: out2}[survivor == w1])
+		t.Errorf("survivor after SIGTERM: %v\n%s", err, map[bool]*testutil.SyncBuffer{true: out1, false: out2}[survivor == w1])
 	}
 	if _, err := srv.eng.Store().Runner(ctx, runnerOf[survivor.Process.Pid]); !errors.Is(err, pipeline.ErrNotFound) {
 		t.Errorf("the survivor's runner record after SIGTERM = %v, want deleted", err)
