@@ -67,6 +67,9 @@ once the lease runs out. See docs/operations.md.`,
 				return err
 			}
 			db.logFormat = o.logFormat
+			if db.database == "" && cmd.Flags().Changed("data") {
+				db.database = e.getenv("SECPIPE_DATABASE") // keeps the password off the command line
+			}
 			if db.database != "" || cmd.Flags().Changed("data") {
 				if o.server != "" || o.actionType != "" || o.exec != "" || o.token != "" {
 					return usageError{errors.New("--database works the server's built-in actions; " +
@@ -85,7 +88,7 @@ once the lease runs out. See docs/operations.md.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&db.database, "database", "", "PostgreSQL `URL` of a scaled-out server: work its built-in actions")
+	f.StringVar(&db.database, "database", "", "PostgreSQL `URL` of a scaled-out server: work its built-in actions (with --data: default $SECPIPE_DATABASE)")
 	f.StringVar(&db.data, "data", "", "data `DIR` the server and every --database worker share")
 	f.StringVar(&db.images, "images", "", "image store `DIR` (with --database; default $SECPIPE_IMAGE_DIR)")
 	f.DurationVar(&db.lease, "lease", 0, "runner lease (with --database); every process must use the same (default 30s)")
