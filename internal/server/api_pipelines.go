@@ -16,6 +16,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/secpipe/secpipe/internal/server/repourl"
+
 	"github.com/bmatcuk/doublestar/v4"
 
 	"github.com/secpipe/secpipe/internal/pipeline"
@@ -114,7 +116,7 @@ func (s *Server) createPipeline(w http.ResponseWriter, r *http.Request) error {
 		}
 		return err
 	}
-	s.audit(r, "pipeline.create", rec.Name, "repo "+displayRepo(rec.Repo)+" branch "+rec.Branch)
+	s.audit(r, "pipeline.create", rec.Name, "repo "+repourl.Display(rec.Repo)+" branch "+rec.Branch)
 	s.pipelineChanged(r.Context(), rec.Name)
 	w.Header().Set("Location", "/api/v1/pipelines/"+url.PathEscape(rec.Name))
 	return writeJSON(w, http.StatusCreated, pipelineJSON(rec))
@@ -357,7 +359,7 @@ func checkRepo(repo string) error {
 	case strings.Contains(repo, "://"):
 		u, err := url.Parse(repo)
 		if err != nil || !slices.Contains([]string{"http", "https", "ssh", "git", "file"}, u.Scheme) {
-			return fmt.Errorf("%w repo %q: want an http(s), ssh, git or file URL", pipeline.ErrInvalid, displayRepo(repo))
+			return fmt.Errorf("%w repo %q: want an http(s), ssh, git or file URL", pipeline.ErrInvalid, repourl.Display(repo))
 		}
 		return nil
 	case filepath.IsAbs(repo):

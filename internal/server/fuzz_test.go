@@ -7,6 +7,8 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/secpipe/secpipe/internal/server/repourl"
 )
 
 // FuzzDecodeRequest feeds request bodies to the JSON decoding of the API:
@@ -59,7 +61,7 @@ func FuzzPipelineFields(f *testing.F) {
 			t.Errorf("parsePollInterval(%q) = %s", s, d)
 		}
 		_ = maskCredentials(s)
-		_ = displayRepo(s)
+		_ = repourl.Display(s)
 	})
 }
 

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/secpipe/secpipe/internal/server/repourl"
+
 	"github.com/secpipe/secpipe/internal/pipeline"
 )
 
@@ -58,10 +60,8 @@ func gitVerb(args []string) string {
 	return ""
 }
 
-var credentialsInURL = regexp.MustCompile(`([a-zA-Z][a-zA-Z0-9+.-]*://)[^/@\s]+@`)
-
 // maskCredentials hides the user information of URLs in s.
-func maskCredentials(s string) string { return credentialsInURL.ReplaceAllString(s, "${1}***@") }
+func maskCredentials(s string) string { return repourl.MaskCredentials(s) }
 
 // lockRepo serializes the work on one pipeline's clone and checkouts.
 func (s *Server) lockRepo(name string) func() {

@@ -1,6 +1,10 @@
 package server
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/secpipe/secpipe/internal/server/repourl"
+)
 
 func TestCredentialsMasked(t *testing.T) {
 	for _, tc := range []struct{ in, display, masked string }{
@@ -11,8 +15,8 @@ func TestCredentialsMasked(t *testing.T) {
 		{in: "git@host:o/r.git", display: "git@host:o/r.git", masked: "git@host:o/r.git"},
 		{in: "/srv/repos/app", display: "/srv/repos/app", masked: "/srv/repos/app"},
 	} {
-		if got := displayRepo(tc.in); got != tc.display {
-			t.Errorf("displayRepo(%q) = %q, want %q", tc.in, got, tc.display)
+		if got := repourl.Display(tc.in); got != tc.display {
+			t.Errorf("repourl.Display(%q) = %q, want %q", tc.in, got, tc.display)
 		}
 		if got := maskCredentials("fatal: " + tc.in + " not found"); got != "fatal: "+tc.masked+" not found" {
 			t.Errorf("maskCredentials(%q) = %q, want %q", tc.in, got, tc.masked)

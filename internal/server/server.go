@@ -342,7 +342,12 @@ func (s *Server) shutdown(srv *http.Server, stopWork context.CancelFunc, watched
 		err = errors.Join(err, srv.Close())
 	}
 	s.eng.Drain()
-	err = errors.Join(err, s.cfg.Dispatcher.Stop(ctx))
+	// The running actions get a timeout of their own: requests that were
+	// slow to end must not leave them none (they would be abandoned and
+	// run again elsewhere).
+	stopCtx, cancelStop := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
+	defer cancelStop()
+	err = errors.Join(err, s.cfg.Dispatcher.Stop(stopCtx))
 	s.stopMaintain()
 	stopWork()
 	<-watched

@@ -2,8 +2,9 @@ package server
 
 import (
 	"net/url"
-	"strings"
 	"time"
+
+	"github.com/secpipe/secpipe/internal/server/repourl"
 
 	"github.com/secpipe/secpipe/internal/engine"
 	"github.com/secpipe/secpipe/internal/pipeline"
@@ -37,32 +38,11 @@ type Pipeline struct {
 }
 
 func pipelineJSON(p store.PipelineRecord) Pipeline {
-	return Pipeline{Name: p.Name, Repo: displayRepo(p.Repo), Branch: p.Branch, Dir: p.Dir,
+	return Pipeline{Name: p.Name, Repo: repourl.Display(p.Repo), Branch: p.Branch, Dir: p.Dir,
 		PollInterval:     durationString(p.PollInterval),
 		Filter:           PushFilter{Branches: p.Filter.Branches, Tags: p.Filter.Tags, Paths: p.Filter.Paths},
 		WebhookSecretSet: p.WebhookSecret != "", LastRevision: p.LastRevision, Paused: p.Paused,
 		Created: p.Created, Updated: p.Updated}
-}
-
-// displayRepo masks the credentials of a repository URL: a password, or a
-// user name standing alone (often a token), but the ssh user "git".
-func displayRepo(repo string) string {
-	scheme, rest, ok := strings.Cut(repo, "://")
-	if !ok {
-		return repo
-	}
-	at := strings.Index(rest, "@")
-	if at < 0 || strings.Contains(rest[:at], "/") {
-		return repo
-	}
-	user, _, hasPassword := strings.Cut(rest[:at], ":")
-	switch {
-	case hasPassword:
-		user += ":***"
-	case user != "git":
-		user = "***"
-	}
-	return scheme + "://" + user + rest[at:]
 }
 
 func durationString(d time.Duration) string {

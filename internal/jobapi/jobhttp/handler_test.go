@@ -12,8 +12,10 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/secpipe/secpipe/internal/jobapi"
 	"github.com/secpipe/secpipe/internal/jobapi/jobhttp"
@@ -301,5 +303,47 @@ func TestHandlerWithoutLookupFailsClosed(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusInternalServerError {
 		t.Errorf("acknowledge with Authorize and no lookup = %d, want 500", resp.StatusCode)
+	}
+}
+
+// TestHandlerSlowUpload: an artifact upload may take longer than the
+// server's timeouts for JSON calls; the handler lifts them for transfers.
+func TestHandlerSlowUpload(t *testing.T) {
+	f := newFixture(t, jobhttp.ArchiveLimits{})
+	srv := httptest.NewUnstartedServer(jobhttp.NewHandler(f.m, jobhttp.HandlerOptions{Authorize: authorize}))
+	srv.Config.ReadTimeout, srv.Config.WriteTimeout = 300*time.Millisecond, 300*time.Millisecond
+	srv.Start()
+	t.Cleanup(srv.Close)
+	data := archive(t, entry{name: "result.txt", typ: tar.TypeReg, body: strings.Repeat("slow ", 1000)})
+	pr, pw := io.Pipe()
+	go func() {
+		// The body trickles in over about a second: three times the
+		// server's read timeout.
+		for chunk := range slices.Chunk(data, len(data)/10+1) {
+			time.Sleep(100 * time.Millisecond)
+			if _, err := pw.Write(chunk); err != nil {
+				return
+			}
+		}
+		pw.Close()
+	}()
+	req, err := http.NewRequest("PUT", srv.URL+jobhttp.OutputLocation(f.acked, "Out"), pr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer deployer")
+	req.Header.Set("Content-Type", jobhttp.ArchiveType)
+	req.Header.Set(jobhttp.NonceHeader, f.nonces[f.acked])
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("slow upload: %v", err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNoContent {
+		t.Fatalf("slow upload = %d %s, want 204", resp.StatusCode, body)
+	}
+	if got := readTree(t, f.out)["result.txt"]; !strings.Contains(got, "slow slow") {
+		t.Errorf("uploaded tree holds %q", got)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/secpipe/secpipe/internal/jobapi"
 	"github.com/secpipe/secpipe/internal/pipeline"
@@ -75,6 +76,7 @@ func (h *handler) input(w http.ResponseWriter, r *http.Request) {
 	if r.Method == http.MethodHead {
 		return
 	}
+	extendDeadlines(w)
 	if err := WriteArchive(r.Context(), w, dir); err != nil {
 		if r.Context().Err() == nil {
 			h.log.Error("job API: stream input artifact", "job", job.ID, "artifact", name, "error", err)
@@ -83,6 +85,21 @@ func (h *handler) input(w http.ResponseWriter, r *http.Request) {
 		// rather than a complete archive.
 		panic(http.ErrAbortHandler)
 	}
+}
+
+// TransferTimeout bounds one artifact transfer. It replaces the server's
+// short read and write timeouts, meant for JSON calls, which would cut a
+// large artifact off in the middle.
+const TransferTimeout = time.Hour
+
+// extendDeadlines gives the request's connection TransferTimeout to read
+// the body and write the answer. A server without deadlines (or a writer
+// that cannot set them) is left as it is.
+func extendDeadlines(w http.ResponseWriter) {
+	rc := http.NewResponseController(w)
+	deadline := time.Now().Add(TransferTimeout)
+	_ = rc.SetReadDeadline(deadline)
+	_ = rc.SetWriteDeadline(deadline)
 }
 
 // output receives an output artifact of a job the caller has
@@ -110,6 +127,7 @@ func (h *handler) output(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer os.RemoveAll(tmp)
+	extendDeadlines(w)
 	body := http.MaxBytesReader(w, r.Body, h.opts.Limits.streamCap())
 	if err := Extract(r.Context(), body, tmp, h.opts.Limits); err != nil {
 		h.refuseUpload(w, r, fmt.Errorf("output artifact %s of job %s: %w", name, job.ID, err))

@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"net/url"
 
+	"github.com/secpipe/secpipe/internal/server/repourl"
+
 	"github.com/secpipe/secpipe/internal/store"
 )
 
@@ -32,6 +34,7 @@ func (d *Dashboard) pipelinesPage(w http.ResponseWriter, r *http.Request, ss *se
 	for _, p := range recs {
 		row := pipelineRow{PipelineRecord: p}
 		row.WebhookSecret = "" // never leaves the server, not even into a template
+		row.Repo = repourl.Display(p.Repo)
 		xs, err := d.cfg.Store.Executions(ctx, store.ExecutionFilter{Pipeline: p.Name, Limit: 1})
 		if err != nil {
 			d.fail(w, r, ss, err)

@@ -59,18 +59,10 @@ type webhookAnswer struct {
 }
 
 func (t *Triggers) serveWebhook(w http.ResponseWriter, r *http.Request) {
+	// The body and headers are judged before the pipeline is looked up,
+	// so that every answer before the signature check is the same for a
+	// pipeline that exists and one that does not.
 	name := r.PathValue("pipeline")
-	rec, err := t.store.Pipeline(r.Context(), name)
-	if errors.Is(err, pipeline.ErrNotFound) {
-		t.log.Warn("webhook rejected", "pipeline", name, "remote", r.RemoteAddr, "reason", "no such pipeline")
-		refuse(w)
-		return
-	}
-	if err != nil {
-		t.log.Error("webhook: read pipeline", "pipeline", name, "err", err)
-		writeError(w, http.StatusInternalServerError, "internal", "cannot read the pipeline")
-		return
-	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
 	if err != nil {
 		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
@@ -84,6 +76,18 @@ func (t *Triggers) serveWebhook(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		writeError(w, http.StatusBadRequest, "bad_request",
 			"not a webhook of GitHub, GitLab, Gitea or Forgejo (no X-GitHub-Event, X-Gitlab-Event or X-Gitea-Event header)")
+		return
+	}
+	rec, err := t.store.Pipeline(r.Context(), name)
+	if errors.Is(err, pipeline.ErrNotFound) {
+		t.log.Warn("webhook rejected", "pipeline", name, "forge", d.forge, "delivery", d.id, "remote", r.RemoteAddr,
+			"reason", "no such pipeline")
+		refuse(w)
+		return
+	}
+	if err != nil {
+		t.log.Error("webhook: read pipeline", "pipeline", name, "err", err)
+		writeError(w, http.StatusInternalServerError, "internal", "cannot read the pipeline")
 		return
 	}
 	if rec.WebhookSecret == "" {

@@ -238,6 +238,8 @@ func TestWebhookSignatures(t *testing.T) {
 			wantText: "not verified"},
 		{name: "no forge headers", hook: hook{forge: "bitbucket", body: payload(t, "github-push.json", nil)},
 			want: 400},
+		{name: "no forge headers, unknown pipeline (answered alike)", pipeline: "nope",
+			hook: hook{forge: "bitbucket", body: payload(t, "github-push.json", nil)}, want: 400},
 		{name: "signed but malformed", hook: hook{forge: "github", event: "push", body: []byte(`{"ref": 1}`)},
 			want: 400},
 		{name: "too large", hook: hook{forge: "github", event: "push", body: big}, want: 413},

@@ -114,11 +114,11 @@ const updateLock int64 = 0x7365637069706555
 //
 // Under heavy contention (fifty pipelines starting at once) a transaction
 // can lose every round. So every transaction first takes the advisory
-// lock updateLock in shared mode, and after exclusiveAfter conflicts an
-// attempt takes it exclusively, on its connection, before it begins: it
-// waits for the transactions in flight, holds new ones back at their
-// first statement, and then has nobody to conflict with. Its snapshot is
-// taken after the lock, so what committed while it waited is visible.
+// lock updateLock in shared mode on its connection, and after
+// exclusiveAfter conflicts an attempt takes it exclusively: it waits for
+// the transactions in flight, holds new ones back before they begin, and
+// then has nobody to conflict with. Snapshots are taken after the lock,
+// so what committed during a wait is visible.
 func (s *Store) Update(ctx context.Context, fn func(tx store.Tx) error) error {
 	for attempt := 1; ; attempt++ {
 		err := s.try(ctx, fn, attempt > exclusiveAfter)
@@ -135,41 +135,34 @@ func (s *Store) Update(ctx context.Context, fn func(tx store.Tx) error) error {
 	}
 }
 
-// try runs fn in one transaction, alone when exclusive is set.
+// try runs fn in one transaction, alone when exclusive is set. The
+// advisory lock is taken on the transaction's connection before BEGIN, so
+// that the transaction's snapshot is taken after any wait: a transaction
+// held back by an exclusive turn then sees what that turn committed
+// instead of failing against it.
 func (s *Store) try(ctx context.Context, fn func(tx store.Tx) error, exclusive bool) error {
-	opts := &sql.TxOptions{Isolation: sql.LevelSerializable}
-	var (
-		t   *sql.Tx
-		err error
-	)
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer conn.Close()
+	lock, unlock := "pg_advisory_lock_shared", "pg_advisory_unlock_shared"
 	if exclusive {
-		conn, err := s.db.Conn(ctx)
-		if err != nil {
-			return fmt.Errorf("begin: %w", err)
+		lock, unlock = "pg_advisory_lock", "pg_advisory_unlock"
+	}
+	if _, err := conn.ExecContext(ctx, "SELECT "+lock+"($1)", updateLock); err != nil {
+		return fmt.Errorf("begin: take the update lock: %w", err)
+	}
+	defer func() {
+		// A connection that cannot unlock goes away rather than back to
+		// the pool still holding the lock.
+		if _, err := conn.ExecContext(context.WithoutCancel(ctx), "SELECT "+unlock+"($1)", updateLock); err != nil {
+			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
 		}
-		defer conn.Close()
-		if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, updateLock); err != nil {
-			return fmt.Errorf("begin: take the update lock: %w", err)
-		}
-		defer func() {
-			// A connection that cannot unlock goes away rather than back to
-			// the pool still holding the lock.
-			if _, err := conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`,
-				updateLock); err != nil {
-				_ = conn.Raw(func(any) error { return driver.ErrBadConn })
-			}
-		}()
-		if t, err = conn.BeginTx(ctx, opts); err != nil {
-			return fmt.Errorf("begin: %w", err)
-		}
-	} else {
-		if t, err = s.db.BeginTx(ctx, opts); err != nil {
-			return fmt.Errorf("begin: %w", err)
-		}
-		if _, err := t.ExecContext(ctx, `SELECT pg_advisory_xact_lock_shared($1)`, updateLock); err != nil {
-			_ = t.Rollback()
-			return fmt.Errorf("begin: take the update lock: %w", err)
-		}
+	}()
+	t, err := conn.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelSerializable})
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
 	}
 	if err := fn(&tx{stores: stores{q: cleaner{t}}, t: t}); err != nil {
 		_ = t.Rollback()
