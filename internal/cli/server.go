@@ -294,15 +294,21 @@ func buildServer(st *serverState, o serverOptions, log *slog.Logger, ln net.List
 	trig = trigger.New(trigger.Config{Store: st.store, Dispatcher: disp, Releaser: srv, Logger: log})
 	srv.Mount(trigger.WebhookPattern, trig.WebhookHandler(), "")
 	authn := srv.Authenticator()
+	check := dashboard.TokenCheck(st.store, nil)
 	dash, err = dashboard.New(dashboard.Config{Engine: srv.Engine(), Store: st.store, Images: images, Artifacts: arts,
 		Logger: log,
 		Authenticate: func(ctx context.Context, token string) (dashboard.Principal, error) {
 			p, err := authn.AuthenticateToken(ctx, token)
-			return dashboard.Principal{Name: p.Name, Role: p.Role}, err
+			if err != nil {
+				return dashboard.Principal{}, err
+			}
+			return check(ctx, dashboard.Principal{TokenID: p.TokenID, Name: p.Name})
 		},
+		Recheck: check,
 		Release: func(ctx context.Context, name, trigger string) (string, error) {
 			return srv.Release(ctx, name, trigger, "")
 		},
+		Retry: srv.Retry,
 		Audit: func(ctx context.Context, e store.AuditEntry) error { return st.store.AddAudit(ctx, &e) },
 	})
 	if err != nil {

@@ -148,22 +148,7 @@ func (s *Server) retryExecution(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	x, err := s.store.Execution(ctx, id)
-	if err != nil {
-		return err
-	}
-	if !x.Status.Terminal() {
-		return fmt.Errorf("%w: execution %s is %s; only failed or cancelled executions can be retried",
-			pipeline.ErrInvalid, id, x.Status)
-	}
-	if err := s.claim(ctx, id); err != nil {
-		return err
-	}
-	defer s.unclaim(id)
-	if err := s.ensureCheckout(ctx, x); err != nil {
-		return err
-	}
-	if err := s.eng.Retry(ctx, id, req.Stage); err != nil {
+	if err := s.Retry(ctx, id, req.Stage); err != nil {
 		return err
 	}
 	detail := "stage " + req.Stage

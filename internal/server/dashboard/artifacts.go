@@ -111,6 +111,9 @@ func (d *Dashboard) downloadArtifact(w http.ResponseWriter, r *http.Request, ss 
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Content-Type-Options", "nosniff")
 	mtime := actionFinished(x, found.Stage, found.Action)
+	// A large artifact takes longer than the server's write timeout for
+	// pages; the download gets an hour.
+	_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(time.Hour))
 	if err := writeTarGz(r.Context(), w, d.cfg.Artifacts, entries, mtime); err != nil {
 		d.log.Warn("artifact download cut", "execution", x.ID, "artifact", name, "err", err)
 		panic(http.ErrAbortHandler) // the headers are sent: only cutting the response tells the client

@@ -1,12 +1,14 @@
 package dashboard_test
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/secpipe/secpipe/internal/server/auth"
 	"github.com/secpipe/secpipe/internal/store"
 )
 
@@ -268,6 +270,56 @@ func TestSessionEnds(t *testing.T) {
 		}
 		if res := c.get("/pipelines"); res.status != http.StatusSeeOther {
 			t.Errorf("GET /pipelines after EndSessions = %d, want a redirect to the login page", res.status)
+		}
+	})
+}
+
+// TestSessionEndsWithToken: a session lives no longer than its token, and
+// a token revoked in the store (not through the API, which ends sessions
+// itself) ends its sessions within a minute.
+func TestSessionEndsWithToken(t *testing.T) {
+	t.Parallel()
+	t.Run("expiry", func(t *testing.T) {
+		t.Parallel()
+		e := newEnv(t)
+		tok, _, err := auth.Create(context.Background(), e.st, auth.Spec{Name: "erin", Role: store.RoleViewer,
+			TTL: time.Hour}, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := e.client()
+		c.loginWith(tok)
+		e.advance(time.Hour - 30*time.Second)
+		if res := c.get("/pipelines"); res.status != http.StatusOK {
+			t.Fatalf("GET /pipelines 30 s before the token expires = %d, want 200", res.status)
+		}
+		e.advance(30 * time.Second)
+		if res := c.get("/pipelines"); res.status != http.StatusSeeOther {
+			t.Errorf("GET /pipelines once the token expired = %d, want a redirect to the login page", res.status)
+		}
+	})
+	t.Run("revoked in the store", func(t *testing.T) {
+		t.Parallel()
+		e := newEnv(t)
+		c := e.client()
+		c.login(store.RoleOperator)
+		if _, err := auth.Revoke(context.Background(), e.st, "olga", time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		e.advance(time.Minute)
+		if res := c.get("/pipelines"); res.status != http.StatusSeeOther {
+			t.Errorf("GET /pipelines a minute after the token was revoked = %d, want a redirect to the login page",
+				res.status)
+		}
+		if res := c.post("/logout", nil); res.status != http.StatusForbidden {
+			t.Errorf("POST /logout after the session ended = %d, want 403", res.status)
+		}
+		// Other sessions carry on.
+		v := e.client()
+		v.login(store.RoleViewer)
+		e.advance(time.Minute)
+		if res := v.get("/pipelines"); res.status != http.StatusOK {
+			t.Errorf("GET /pipelines as victor after a check = %d, want 200", res.status)
 		}
 	})
 }

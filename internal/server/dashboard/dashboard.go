@@ -6,12 +6,15 @@
 // (with a chart drawn as inline SVG), the approvals inbox, images with
 // their SBOM and scan report, and the audit log.
 //
-// People log in by pasting an API token; the dashboard checks it once
+// People log in by pasting an API token; the dashboard checks it
 // (Config.Authenticate) and keeps a server-side session in memory, named by
 // a random id in an HttpOnly, SameSite=Strict cookie. The token itself is
 // never stored. Sessions end at logout, after Config.SessionTTL, after
-// Config.IdleTimeout without a request, when the process restarts, or when
-// the server calls EndSessions (say, after revoking the token). Every
+// Config.IdleTimeout without a request, when the token expires, when the
+// process restarts, when the server calls EndSessions (say, after revoking
+// the token through the API), or at the first request after Config.Recheck,
+// run at most once a minute per session, finds the token revoked or
+// expired (say, revoked with the CLI against the same store). Every
 // state-changing request is a POST carrying a CSRF token derived from the
 // session id with an HMAC under Config.SessionKey; a missing or wrong one
 // is refused with 403, as is any cross-origin POST.
@@ -50,10 +53,15 @@ const (
 	DefaultIdleTimeout = 2 * time.Hour
 )
 
-// Principal is who a token belongs to: the token's name and role.
+// Principal is who a token belongs to: the token's id, name and role, and
+// when it expires.
 type Principal struct {
-	Name string
-	Role store.Role
+	// TokenID names the token to Config.Recheck.
+	TokenID string
+	Name    string
+	Role    store.Role
+	// Expires, when set, ends the token's sessions.
+	Expires time.Time
 }
 
 // Store is what the dashboard reads from the store besides what the
@@ -90,10 +98,19 @@ type Config struct {
 	// Authenticate checks a pasted API token and says whose it is; any
 	// error refuses the login.
 	Authenticate func(ctx context.Context, token string) (Principal, error)
+	// Recheck checks again that the token of a session's principal is
+	// usable (neither revoked nor expired) and returns its principal now;
+	// any error ends the session. It runs at most once a minute per
+	// session; nil checks only Principal.Expires.
+	Recheck func(ctx context.Context, p Principal) (Principal, error)
 	// Release starts an execution of a registered pipeline for its latest
 	// revision ("manual NAME" as trigger) and returns its id; nil hides the
 	// "Release change" button.
 	Release func(ctx context.Context, pipeline, trigger string) (executionID string, err error)
+	// Retry reruns stage (empty: the failed one) of an ended execution,
+	// recreating whatever the server removed when it ended (its
+	// checkout); nil calls Engine.Retry.
+	Retry func(ctx context.Context, id, stage string) error
 	// Audit records an entry in the audit log.
 	Audit  func(ctx context.Context, e store.AuditEntry) error
 	Logger *slog.Logger

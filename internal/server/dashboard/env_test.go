@@ -154,7 +154,7 @@ func newEnv(t testing.TB) *env {
 		t.Fatal(err)
 	}
 	dash, err := dashboard.New(dashboard.Config{Engine: eng, Store: st, Images: images, Artifacts: arts,
-		Authenticate: e.authenticate, Release: e.release,
+		Authenticate: e.authenticate, Recheck: dashboard.TokenCheck(st, e.now), Release: e.release,
 		Audit:  func(ctx context.Context, a store.AuditEntry) error { return st.AddAudit(ctx, &a) },
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: e.now})
 	if err != nil {
@@ -219,7 +219,7 @@ func (e *env) authenticate(ctx context.Context, token string) (dashboard.Princip
 	if why := auth.Usable(t, time.Now()); why != "" {
 		return dashboard.Principal{}, fmt.Errorf("%w: token %s", pipeline.ErrInvalid, why)
 	}
-	return dashboard.Principal{Name: t.Name, Role: t.Role}, nil
+	return dashboard.Principal{TokenID: t.ID, Name: t.Name, Role: t.Role, Expires: t.Expires}, nil
 }
 
 // release starts the demo pipeline, as the server's Release does for a
@@ -379,12 +379,19 @@ func (c *client) post(path string, form url.Values) response {
 // on the pipelines page.
 func (c *client) login(role store.Role) {
 	c.e.t.Helper()
+	c.loginWith(c.e.tokens[role])
+}
+
+// loginWith logs the client in with token and checks it landed on the
+// pipelines page.
+func (c *client) loginWith(token string) {
+	c.e.t.Helper()
 	if res := c.get("/login"); res.status != http.StatusOK {
 		c.e.t.Fatalf("GET /login = %d", res.status)
 	}
-	res := c.post("/login", url.Values{"token": {c.e.tokens[role]}, "next": {"/pipelines"}})
+	res := c.post("/login", url.Values{"token": {token}, "next": {"/pipelines"}})
 	if res.status != http.StatusSeeOther || res.header.Get("Location") != "/pipelines" {
-		c.e.t.Fatalf("login as %s = %d %q: %s", role, res.status, res.header.Get("Location"), res.body)
+		c.e.t.Fatalf("login = %d %q: %s", res.status, res.header.Get("Location"), res.body)
 	}
 	// Load a page to pick up the session's CSRF token.
 	if res := c.get("/pipelines"); res.status != http.StatusOK {

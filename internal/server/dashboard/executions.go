@@ -325,7 +325,11 @@ func (d *Dashboard) retry(w http.ResponseWriter, r *http.Request, ss *session) {
 	}
 	back := "/executions/" + url.PathEscape(id)
 	stage := r.PostForm.Get("stage")
-	if err := d.cfg.Engine.Retry(r.Context(), id, stage); err != nil {
+	retry := d.cfg.Engine.Retry
+	if d.cfg.Retry != nil {
+		retry = d.cfg.Retry
+	}
+	if err := retry(r.Context(), id, stage); err != nil {
 		d.failed(w, r, ss, back, err)
 		return
 	}

@@ -2,10 +2,14 @@ package dashboard_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -79,10 +83,11 @@ const leakedConfig = `const config = {
 // the API and the dashboard on one port, with registered pipelines in
 // git repositories.
 type serverEnv struct {
-	t      *testing.T
-	url    string
-	st     store.Store
-	tokens map[store.Role]string
+	t       *testing.T
+	url     string
+	dataDir string
+	st      store.Store
+	tokens  map[store.Role]string
 }
 
 func newServerEnv(t *testing.T) *serverEnv {
@@ -107,15 +112,21 @@ func newServerEnv(t *testing.T) *serverEnv {
 		t.Fatal(err)
 	}
 	authn := srv.Authenticator()
+	check := dashboard.TokenCheck(st, nil)
 	dash, err = dashboard.New(dashboard.Config{Engine: srv.Engine(), Store: st, Images: images, Artifacts: arts,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Authenticate: func(ctx context.Context, token string) (dashboard.Principal, error) {
 			p, err := authn.AuthenticateToken(ctx, token)
-			return dashboard.Principal{Name: p.Name, Role: p.Role}, err
+			if err != nil {
+				return dashboard.Principal{}, err
+			}
+			return check(ctx, dashboard.Principal{TokenID: p.TokenID, Name: p.Name})
 		},
+		Recheck: check,
 		Release: func(ctx context.Context, name, trigger string) (string, error) {
 			return srv.Release(ctx, name, trigger, "")
 		},
+		Retry: srv.Retry,
 		Audit: func(ctx context.Context, e store.AuditEntry) error { return st.AddAudit(ctx, &e) },
 	})
 	if err != nil {
@@ -131,7 +142,8 @@ func newServerEnv(t *testing.T) *serverEnv {
 			t.Errorf("server Run = %v", err)
 		}
 	})
-	e := &serverEnv{t: t, url: "http://" + ln.Addr().String(), st: st, tokens: map[store.Role]string{}}
+	e := &serverEnv{t: t, url: "http://" + ln.Addr().String(), dataDir: filepath.Join(dir, "data"), st: st,
+		tokens: map[store.Role]string{}}
 	for _, role := range []store.Role{store.RoleViewer, store.RoleOperator} {
 		tok, _, err := auth.Create(ctx, st, auth.Spec{Name: map[store.Role]string{store.RoleViewer: "victor",
 			store.RoleOperator: "olga"}[role], Role: role}, time.Now())
@@ -185,6 +197,92 @@ func (e *serverEnv) register(name string, files map[string]string) {
 	if err := e.st.CreatePipeline(context.Background(), store.PipelineRecord{Name: name, Repo: dir, Branch: "main",
 		Created: now, Updated: now}); err != nil {
 		e.t.Fatal(err)
+	}
+}
+
+// client is a browser-like client of the server's dashboard (see
+// env.client).
+func (e *serverEnv) client() *client {
+	return (&env{t: e.t, srv: &httptest.Server{URL: e.url}, tokens: e.tokens}).client()
+}
+
+// retryablePipeline fails its build until the marker file exists, then
+// packages: when the repository has a VERSION file, it reads the
+// repository and prints that file.
+const retryablePipeline = `version: 1
+name: retryable
+stages:
+  - name: Build
+    actions:
+      - name: Compile
+        provider: shell
+        config:
+          env: {MARKER: %q}
+          commands: ['test -f "$MARKER" || { echo "no marker"; exit 3; }']
+  - name: Package
+    when: 'exists("VERSION")'
+    actions:
+      - {name: Source, provider: git, outputs: [SourceArtifact]}
+      - name: Show
+        provider: shell
+        run_order: 2
+        inputs: [SourceArtifact]
+        config: {commands: ['cat "$INPUT_SourceArtifact/VERSION"']}
+`
+
+// TestDashboardRetryRecreatesCheckout: the server removes an execution's
+// checkout when it ends; retrying it from the dashboard checks the
+// revision out again, so the stages after the retried one read the
+// repository's files.
+func TestDashboardRetryRecreatesCheckout(t *testing.T) {
+	t.Parallel()
+	e := newServerEnv(t)
+	marker := filepath.Join(t.TempDir(), "marker")
+	e.register("retryable", map[string]string{"secpipe.yml": fmt.Sprintf(retryablePipeline, marker),
+		"VERSION": "version 4.2.7\n"})
+	c := e.client()
+	c.login(store.RoleOperator)
+	res := c.post("/pipelines/retryable/release", nil)
+	id, ok := strings.CutPrefix(res.header.Get("Location"), "/executions/")
+	if res.status != http.StatusSeeOther || !ok {
+		t.Fatalf("release = %d %q: %s", res.status, res.header.Get("Location"), res.body)
+	}
+	ctx := context.Background()
+	status := func() pipeline.Status {
+		x, err := e.st.Execution(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return x.Status
+	}
+	checkout := filepath.Join(e.dataDir, "checkouts", id)
+	serverEventually(t, "the release to fail and its checkout to go", func() bool {
+		_, err := os.Stat(checkout)
+		return status() == pipeline.StatusFailed && errors.Is(err, os.ErrNotExist)
+	})
+
+	writeFile(t, marker)
+	if res := c.post("/executions/"+id+"/retry", url.Values{"stage": {"Build"}}); res.status != http.StatusSeeOther {
+		t.Fatalf("retry = %d: %s", res.status, res.body)
+	}
+	serverEventually(t, "the retry to end", func() bool { return status().Terminal() })
+	if st := status(); st != pipeline.StatusSucceeded {
+		t.Errorf("after the retry the execution is %s, want succeeded", st)
+	}
+	if log := c.get("/executions/" + id + "/logs/Package/Show/raw").body; !strings.Contains(log, "version 4.2.7") {
+		t.Errorf("Package/Show's log = %q, want the repository's VERSION", log)
+	}
+}
+
+// serverEventually polls cond until it holds or 30 s pass.
+func serverEventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"os"
 	"regexp"
 	"strconv"
+	"time"
 	"unicode/utf8"
 
 	"github.com/secpipe/secpipe/internal/engine"
@@ -132,6 +133,7 @@ func (d *Dashboard) logRaw(w http.ResponseWriter, r *http.Request, ss *session) 
 	defer f.Close()
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
+	_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(time.Hour)) // long logs
 	if _, err := io.Copy(w, f); err != nil {
 		d.log.Debug("send log", "err", err)
 	}

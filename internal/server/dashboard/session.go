@@ -1,15 +1,21 @@
 package dashboard
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
+	"errors"
+	"fmt"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 
+	"github.com/secpipe/secpipe/internal/pipeline"
+	"github.com/secpipe/secpipe/internal/server/auth"
 	"github.com/secpipe/secpipe/internal/store"
 )
 
@@ -24,16 +30,23 @@ const (
 	// maxSessions bounds the memory sessions take; past it the session
 	// used least recently ends.
 	maxSessions = 10000
+	// recheckEvery is how often a session's token is checked again at
+	// most (Config.Recheck).
+	recheckEvery = time.Minute
 )
 
-// session is one logged-in browser. Its fields other than id and created
-// are guarded by sessions.mu.
+// session is one logged-in browser. Its fields other than id, principal
+// and created are guarded by sessions.mu.
 type session struct {
 	id        string
 	principal Principal
 	created   time.Time
 	lastSeen  time.Time
-	flash     []flash
+	// expires is when the token expires (zero: never), as last checked;
+	// checked is when the token was last checked.
+	expires time.Time
+	checked time.Time
+	flash   []flash
 }
 
 // flash is a one-time message shown on the next page.
@@ -58,7 +71,7 @@ func newSessions(ttl, idle time.Duration, now func() time.Time) *sessions {
 // create starts a session for p and returns it.
 func (s *sessions) create(p Principal) *session {
 	now := s.now()
-	ss := &session{id: randomToken(32), principal: p, created: now, lastSeen: now}
+	ss := &session{id: randomToken(32), principal: p, created: now, lastSeen: now, expires: p.Expires, checked: now}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.prune(now)
@@ -90,7 +103,38 @@ func (s *sessions) lookup(id string) (*session, bool) {
 }
 
 func (s *sessions) expired(ss *session, now time.Time) bool {
-	return now.Sub(ss.created) >= s.ttl || now.Sub(ss.lastSeen) >= s.idle
+	return now.Sub(ss.created) >= s.ttl || now.Sub(ss.lastSeen) >= s.idle ||
+		!ss.expires.IsZero() && !now.Before(ss.expires)
+}
+
+// recheckDue reports whether ss's token is due to be checked again and, if
+// so, marks it checked now, so that concurrent requests check it once.
+func (s *sessions) recheckDue(ss *session) bool {
+	now := s.now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if now.Sub(ss.checked) < recheckEvery {
+		return false
+	}
+	ss.checked = now
+	return true
+}
+
+// rechecked records what a check of ss's token found: p's expiry. It
+// reports whether the session is still live.
+func (s *sessions) rechecked(ss *session, p Principal) bool {
+	now := s.now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ss.expires = p.Expires
+	if s.m[ss.id] != ss {
+		return false
+	}
+	if s.expired(ss, now) {
+		delete(s.m, ss.id)
+		return false
+	}
+	return true
 }
 
 // end removes one session.
@@ -186,13 +230,32 @@ func (d *Dashboard) sessionCookieName() string {
 	return sessionCookie
 }
 
-// session returns the request's live session.
+// session returns the request's live session. Once a minute at most it
+// checks the session's token again (Config.Recheck); a revoked or expired
+// one, or a failed check, ends the session.
 func (d *Dashboard) session(r *http.Request) (*session, bool) {
 	c, err := r.Cookie(d.sessionCookieName())
 	if err != nil {
 		return nil, false
 	}
-	return d.sessions.lookup(c.Value)
+	ss, ok := d.sessions.lookup(c.Value)
+	if !ok || d.cfg.Recheck == nil || !d.sessions.recheckDue(ss) {
+		return ss, ok
+	}
+	p, err := d.cfg.Recheck(r.Context(), ss.principal)
+	if err != nil {
+		d.sessions.end(ss.id)
+		if errors.Is(err, pipeline.ErrNotFound) || errors.Is(err, pipeline.ErrInvalid) {
+			d.log.Info("dashboard session ended", "token", ss.principal.Name, "reason", err)
+		} else {
+			d.log.Error("dashboard session check", "token", ss.principal.Name, "err", err)
+		}
+		return nil, false
+	}
+	if !d.sessions.rechecked(ss, p) {
+		return nil, false
+	}
+	return ss, true
 }
 
 // setCookie writes a cookie with the dashboard's flags: HttpOnly,
@@ -228,4 +291,29 @@ func roleRank(r store.Role) int {
 // allowed reports whether p may do what role may.
 func (p Principal) allowed(role store.Role) bool {
 	return roleRank(p.Role) >= roleRank(role) && roleRank(p.Role) >= roleRank(store.RoleViewer)
+}
+
+// TokenCheck returns a Config.Recheck over a token store: it finds the
+// token p.TokenID names and returns its principal, or an error wrapping
+// pipeline.ErrNotFound when the token is gone or pipeline.ErrInvalid when
+// it is revoked or has expired at now() (time.Now when nil).
+func TokenCheck(tokens store.TokenStore, now func() time.Time) func(ctx context.Context, p Principal) (Principal, error) {
+	if now == nil {
+		now = time.Now
+	}
+	return func(ctx context.Context, p Principal) (Principal, error) {
+		all, err := tokens.Tokens(ctx)
+		if err != nil {
+			return Principal{}, fmt.Errorf("check token %s: %w", p.Name, err)
+		}
+		i := slices.IndexFunc(all, func(t store.Token) bool { return t.ID == p.TokenID })
+		if p.TokenID == "" || i < 0 {
+			return Principal{}, fmt.Errorf("token %s: %w", p.Name, pipeline.ErrNotFound)
+		}
+		t := all[i]
+		if why := auth.Usable(t, now()); why != "" {
+			return Principal{}, fmt.Errorf("%w: token %s is %s", pipeline.ErrInvalid, t.Name, why)
+		}
+		return Principal{TokenID: t.ID, Name: t.Name, Role: t.Role, Expires: t.Expires}, nil
+	}
 }
