@@ -161,7 +161,8 @@ func (e *Engine) runChain(ctx context.Context, a actionArgs) error {
 		return err
 	}
 	if ctx.Err() != nil || e.draining.Load() { // stopping: leave them to a job
-		return e.update(context.WithoutCancel(ctx), func(tx store.Tx, _ *events) error {
+		ctx := context.WithoutCancel(ctx)
+		return e.update(ctx, func(tx store.Tx, _ *events) error {
 			return e.enqueueAttempts(ctx, tx, next, time.Time{})
 		})
 	}
@@ -201,6 +202,13 @@ func (e *Engine) runAction(ctx context.Context, a actionArgs) ([]actionArgs, err
 		// The dispatcher is stopping: leave the run as running; Resume in
 		// the next process, or another engine once this runner's record
 		// is gone (Maintain), takes it back.
+		return nil, nil
+	}
+	if out.kind == outcomeCancelled && errors.Is(context.Cause(runCtx), errTakenOver) {
+		// Another runner took the attempt back, or this one lost its
+		// lease (see fence): leave the run as it is; whoever holds it
+		// now, or Maintain once this runner finds it orphaned, runs it
+		// again.
 		return nil, nil
 	}
 	check := func(r store.ActionRun) bool { return e.holds(r, a) }

@@ -23,13 +23,15 @@ import (
 // it, if it was only slow, finds out at its next check (Maintain) and
 // stops the provider; whatever it reports is dropped, since complete
 // accepts only the result of the attempt a run holds, by the runner it
-// names.
+// names. A runner that cannot heartbeat for a lease stops its attempts
+// itself (see fence).
 
 // DefaultRunnerLease is Config.RunnerLease's default.
 const DefaultRunnerLease = 30 * time.Second
 
 // errTakenOver ends an attempt that another runner took back (this one
-// was presumed dead) or that no longer exists.
+// was presumed dead), that no longer exists, or that this runner stops
+// because its lease ran out (see fence).
 var errTakenOver = errors.New("taken over by another runner")
 
 // RunnerID returns the id this engine records in the action runs it
@@ -37,14 +39,23 @@ var errTakenOver = errors.New("taken over by another runner")
 func (e *Engine) RunnerID() string { return e.runner }
 
 // Maintain keeps this engine's lease and takes back the attempts of dead
-// runners, until ctx ends. Every RunnerLease/3 it heartbeats, stops the
-// providers of attempts this engine no longer holds (their execution was
-// cancelled, or another engine took them back after a missed lease), and
-// makes due again the attempts held by runners whose lease has run out,
-// and those this engine holds without running them (it could not store
-// their result). Run it, in its own goroutine, in every engine that shares
-// a store with others; an Exclusive engine needs it only for cancellations
-// made elsewhere and for results it could not store.
+// runners, until ctx ends. Every RunnerLease/3 it heartbeats (in a
+// goroutine of its own, so that a slow take-back cannot make this engine
+// look lost), stops the providers of attempts this engine no longer holds
+// (their execution was cancelled, or another engine took them back after a
+// missed lease), and makes due again the attempts held by runners whose
+// lease has run out, and those this engine holds without running them (it
+// could not store their result). It also enqueues again the attempts due
+// for longer than a lease that no runner claimed: their job was lost (a
+// process died between fetching it and committing its claim). Run it, in
+// its own goroutine, in every engine that shares a store with others; an
+// Exclusive engine needs it only for cancellations made elsewhere, results
+// it could not store and lost jobs.
+//
+// When its last successful heartbeat is older than the lease (the
+// database unreachable), an engine that shares its store stops every
+// attempt it runs, as others deem it lost and run them again; it logs
+// that once.
 //
 // When ctx ends, Maintain stops taking back but goes on heartbeating while
 // attempts still run in this engine, then deletes this runner's record,
@@ -54,13 +65,22 @@ func (e *Engine) RunnerID() string { return e.runner }
 // retried at the next tick.
 func (e *Engine) Maintain(ctx context.Context) {
 	every := e.cfg.RunnerLease / 3
+	beatCtx, stopBeats := context.WithCancel(context.WithoutCancel(ctx))
+	beating := make(chan struct{})
+	go func() {
+		defer close(beating)
+		e.keepLease(beatCtx, every)
+	}()
 	tick := time.NewTicker(every)
 	defer tick.Stop()
 	suspects := e.maintainOnce(ctx, nil)
 	for {
 		select {
 		case <-ctx.Done():
-			e.retire(context.WithoutCancel(ctx), tick.C)
+			e.retire(context.WithoutCancel(ctx), tick.C, func() {
+				stopBeats()
+				<-beating
+			})
 			return
 		case <-tick.C:
 			suspects = e.maintainOnce(ctx, suspects)
@@ -68,11 +88,9 @@ func (e *Engine) Maintain(ctx context.Context) {
 	}
 }
 
-// maintainOnce is one tick of Maintain; see reap for suspects.
-func (e *Engine) maintainOnce(ctx context.Context, suspects map[actionArgs]bool) map[actionArgs]bool {
-	if err := e.heartbeat(ctx); err != nil && ctx.Err() == nil {
-		e.log.Warn("runner heartbeat", "runner", e.runner, "err", err)
-	}
+// maintainOnce is one tick of Maintain but the heartbeat; see reap for
+// suspects.
+func (e *Engine) maintainOnce(ctx context.Context, suspects map[actionArgs]int) map[actionArgs]int {
 	e.checkAttempts(ctx)
 	next, err := e.reap(ctx, suspects)
 	if err != nil && ctx.Err() == nil {
@@ -81,12 +99,65 @@ func (e *Engine) maintainOnce(ctx context.Context, suspects map[actionArgs]bool)
 	return next
 }
 
-// retire heartbeats while attempts run here, then deletes the runner's
+// keepLease heartbeats every `every` until ctx ends, each heartbeat bounded
+// by `every`, and fences this runner when its lease runs out (see fence).
+func (e *Engine) keepLease(ctx context.Context, every time.Duration) {
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	fenced := false
+	for {
+		bctx, cancel := context.WithTimeout(ctx, every)
+		err := e.heartbeat(bctx)
+		cancel()
+		if ctx.Err() != nil {
+			return
+		}
+		if err != nil {
+			e.log.Warn("runner heartbeat", "runner", e.runner, "err", err)
+		}
+		fenced = e.fence(fenced)
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+// fence stops every attempt running here once the last successful
+// heartbeat is older than the lease: other engines deem this runner lost
+// and run its attempts again, so they must not go on here as well. fenced
+// says whether the lease had already run out at the previous call (it was
+// logged); fence returns it for this one. An Exclusive engine shares its
+// store with no one and never fences.
+func (e *Engine) fence(fenced bool) bool {
+	last := e.lastBeat.Load()
+	if e.cfg.Exclusive || last == 0 || e.now().Sub(time.Unix(0, last)) < e.cfg.RunnerLease {
+		if fenced {
+			e.log.Info("runner heartbeat restored", "runner", e.runner)
+		}
+		return false
+	}
+	ats := e.attempts.list()
+	if !fenced {
+		e.log.Error("runner lease ran out (no heartbeat stored); stopping the attempts running here",
+			"runner", e.runner, "last_heartbeat", time.Unix(0, last).UTC().Format(time.RFC3339),
+			"attempts", len(ats))
+	}
+	for _, at := range ats {
+		at.cancel(errTakenOver)
+	}
+	return true
+}
+
+// retire checks the attempts while they run here (the heartbeats go on),
+// then stops the heartbeats with stopBeats and deletes the runner's
 // record.
-func (e *Engine) retire(ctx context.Context, tick <-chan time.Time) {
+func (e *Engine) retire(ctx context.Context, tick <-chan time.Time, stopBeats func()) {
 	for {
 		select {
 		case <-e.attempts.idle():
+			stopBeats()
 			e.lastBeat.Store(0)
 			ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 			defer cancel()
@@ -95,9 +166,6 @@ func (e *Engine) retire(ctx context.Context, tick <-chan time.Time) {
 			}
 			return
 		case <-tick:
-			if err := e.heartbeat(ctx); err != nil {
-				e.log.Warn("runner heartbeat", "runner", e.runner, "err", err)
-			}
 			e.checkAttempts(ctx)
 		}
 	}
@@ -162,9 +230,14 @@ func (e *Engine) holds(r store.ActionRun, a actionArgs) bool {
 // It also takes back the attempts this runner holds in the store but does
 // not run (their result could not be stored, a chained claim failed): an
 // attempt found so at two ticks in a row, since a claim or a chain is
-// between its commit and its registration for a moment. suspects are
-// those found at the previous tick; reap returns those of this one.
-func (e *Engine) reap(ctx context.Context, suspects map[actionArgs]bool) (map[actionArgs]bool, error) {
+// between its commit and its registration for a moment. And it enqueues
+// again the attempts that no runner holds though they have been due for
+// longer than a lease (see stranded): at the second tick in a row they
+// are found so, then at the 4th, 8th, ..., so that a backlog of jobs
+// waiting for a worker gets few duplicates (they find nothing to do).
+// suspects count the ticks in a row at which each was found so, up to the
+// previous one; reap returns the counts of this one.
+func (e *Engine) reap(ctx context.Context, suspects map[actionArgs]int) (map[actionArgs]int, error) {
 	runners, err := e.store.Runners(ctx)
 	if err != nil {
 		return suspects, err
@@ -175,7 +248,7 @@ func (e *Engine) reap(ctx context.Context, suspects map[actionArgs]bool) (map[ac
 	if err != nil {
 		return suspects, err
 	}
-	next := map[actionArgs]bool{}
+	next := map[actionArgs]int{}
 	var errs []error
 	for _, x := range xs {
 		runs, err := e.store.ActionRuns(ctx, x.ID)
@@ -183,22 +256,29 @@ func (e *Engine) reap(ctx context.Context, suspects map[actionArgs]bool) (map[ac
 			errs = append(errs, err)
 			continue
 		}
-		orphans := map[actionArgs]bool{}
+		orphans, requeue := map[actionArgs]bool{}, map[actionArgs]bool{}
 		for _, r := range runs {
-			if a := argsOf(r); e.orphaned(r) {
-				if suspects[a] {
-					orphans[a] = true
-				} else {
-					next[a] = true
-				}
+			a, orphan, stranded := argsOf(r), e.orphaned(r), e.stranded(r)
+			if !orphan && !stranded {
+				continue
+			}
+			n := suspects[a] + 1
+			next[a] = n
+			switch {
+			case orphan && n >= 2:
+				orphans[a] = true
+			case stranded && n >= 2 && n&(n-1) == 0:
+				requeue[a] = true
 			}
 		}
-		if len(orphans) == 0 && !slices.ContainsFunc(runs, func(r store.ActionRun) bool {
+		if len(orphans) == 0 && len(requeue) == 0 && !slices.ContainsFunc(runs, func(r store.ActionRun) bool {
 			return held(r) && lost.has(r.Runner)
 		}) {
 			continue
 		}
-		err = e.update(ctx, func(tx store.Tx, ev *events) error { return e.reapOne(ctx, tx, ev, x.ID, orphans) })
+		err = e.update(ctx, func(tx store.Tx, ev *events) error {
+			return e.reapOne(ctx, tx, ev, x.ID, orphans, requeue)
+		})
 		if err != nil && !errors.Is(err, errNoop) {
 			errs = append(errs, fmt.Errorf("execution %s: %w", x.ID, err))
 		}
@@ -215,11 +295,19 @@ func (e *Engine) orphaned(r store.ActionRun) bool {
 	return held(r) && r.Runner == e.runner && !e.attempts.has(argsOf(r))
 }
 
+// stranded reports whether r's attempt has been due for longer than a
+// lease without a runner holding it: its job may be lost, fetched by a
+// process that died before it committed its claim (the dispatcher would
+// run it again only after the kind's timeout).
+func (e *Engine) stranded(r store.ActionRun) bool {
+	return r.Runner == "" && due(r, argsOf(r)) && r.NextRunAt.Before(e.now().Add(-e.cfg.RunnerLease))
+}
+
 // reapOne takes back the attempts of execution id held by lost runners,
-// and this runner's orphans, in tx; errNoop when there are none (any
-// more).
-func (e *Engine) reapOne(ctx context.Context, tx store.Tx, ev *events, id string, orphans map[actionArgs]bool,
-) error {
+// and this runner's orphans, and enqueues again those of requeue still
+// stranded, in tx; errNoop when there are none (any more).
+func (e *Engine) reapOne(ctx context.Context, tx store.Tx, ev *events, id string,
+	orphans, requeue map[actionArgs]bool) error {
 	x, err := tx.Execution(ctx, id)
 	if err != nil {
 		return err
@@ -238,6 +326,13 @@ func (e *Engine) reapOne(ctx context.Context, tx store.Tx, ev *events, id string
 	n := 0
 	for i := range runs {
 		r := &runs[i]
+		if a := argsOf(*r); requeue[a] && e.stranded(*r) {
+			e.log.Warn("enqueueing again an attempt due for longer than the runner lease", "execution", r.ExecutionID,
+				"stage", r.Stage, "action", r.Action, "attempt", r.Attempt, "due", r.NextRunAt.UTC().Format(time.RFC3339))
+			ev.dueNow = append(ev.dueNow, a)
+			n++
+			continue
+		}
 		if !(held(*r) && lost.has(r.Runner)) && !(orphans[argsOf(*r)] && e.orphaned(*r)) {
 			continue
 		}
