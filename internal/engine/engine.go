@@ -25,9 +25,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"maps"
 	"os"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -155,6 +157,9 @@ type Engine struct {
 	running  *registry
 	hub      *hub
 	draining atomic.Bool
+	// order makes this engine publish the events of its transactions in
+	// the order they took their turn (see update).
+	order sequencer
 
 	// Runner record (see runners.go).
 	host     string
@@ -237,26 +242,113 @@ func (e *Engine) timeout(a pipeline.Action) time.Duration {
 // asked to remove and publishes the events fn collected (in that order, so
 // that whoever sees an execution end sees its work directory gone).
 func (e *Engine) update(ctx context.Context, fn func(tx store.Tx, ev *events) error) error {
-	var ev events
+	var (
+		ev     events
+		turn   uint64
+		inLine bool // turn is taken by the last try of fn
+	)
+	leave := func() {
+		if inLine {
+			e.order.done(turn)
+			inLine = false
+		}
+	}
+	defer leave()
 	err := e.store.Update(ctx, func(tx store.Tx) error {
+		leave() // a try whose commit failed
 		ev = events{}
 		if err := fn(tx, &ev); err != nil {
 			return err
 		}
-		return e.flushDue(ctx, tx, &ev)
+		if err := e.flushDue(ctx, tx, &ev); err != nil {
+			return err
+		}
+		// The turn is taken last, inside the transaction: a transaction
+		// that starts after this one committed (the claim of a job this
+		// one enqueued) gets a later turn, and publishes later.
+		turn, inLine = e.order.take(), true
+		return nil
 	})
 	if err != nil {
 		return err
 	}
+	e.order.wait(turn)
+	// The directories go out of the way before the events announce the
+	// end that removed them (a quick rename); deleting their contents
+	// waits until the turn is over.
+	var trash []string
 	for _, dir := range ev.dirs {
-		if err := os.RemoveAll(dir); err != nil {
-			e.log.Warn("remove work directory", "dir", dir, "err", err)
+		moved := dir + ".removed-" + randomHex(4)
+		switch err := os.Rename(dir, moved); {
+		case err == nil:
+			trash = append(trash, moved)
+		case errors.Is(err, fs.ErrNotExist):
+		default:
+			trash = append(trash, dir) // removed in place, after the turn
 		}
 	}
 	for _, x := range ev.list {
 		e.hub.publish(x)
 	}
+	leave()
+	for _, dir := range trash {
+		if err := os.RemoveAll(dir); err != nil {
+			e.log.Warn("remove work directory", "dir", dir, "err", err)
+		}
+	}
 	return nil
+}
+
+// sequencer hands out turns and lets each holder act only after every
+// earlier turn is done. Turns are taken inside transactions and waited
+// for after their commit, with no lock of the store held, so a turn whose
+// commit failed (and is retried) never blocks the store.
+type sequencer struct {
+	mu   sync.Mutex
+	cond *sync.Cond
+	next uint64          // the next turn to hand out
+	low  uint64          // every turn before low is done
+	over map[uint64]bool // done turns at or after low
+}
+
+func (q *sequencer) init() {
+	if q.cond == nil {
+		q.cond = sync.NewCond(&q.mu)
+		q.over = map[uint64]bool{}
+	}
+}
+
+// take hands out the next turn.
+func (q *sequencer) take() uint64 {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.init()
+	t := q.next
+	q.next++
+	return t
+}
+
+// wait returns when every turn before t is done.
+func (q *sequencer) wait(t uint64) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.init()
+	for q.low < t {
+		q.cond.Wait()
+	}
+}
+
+// done ends turn t.
+func (q *sequencer) done(t uint64) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.init()
+	q.over[t] = true
+	for q.over[q.low] {
+		delete(q.over, q.low)
+		q.low++
+	}
+	q.cond.Broadcast()
 }
 
 // errNoop ends a transaction that found nothing to do; update callers turn
