@@ -13,6 +13,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/secpipe/secpipe/internal/scan/sbom/extractors"
+
 	"github.com/spf13/cobra"
 
 	imagestore "github.com/secpipe/secpipe/internal/image"
@@ -55,7 +57,7 @@ func newBuilder(storeDir string, log *slog.Logger) (*imagebuild.Builder, error) 
 	if err != nil {
 		cache = os.TempDir()
 	}
-	scanner := scan.New(scan.Config{ConfigChecks: configChecks, Extractors: extractors, Version: Version, Logger: log})
+	scanner := scan.New(scan.Config{ConfigChecks: configChecks, Extractors: extractors.Default, Version: Version, Logger: log})
 	return &imagebuild.Builder{
 		Store: store, WorkDir: filepath.Join(storeDir, "builds"), CacheDir: filepath.Join(cache, "secpipe", "bases"),
 		Logger: log, Scan: scanWith(scanner), SBOM: rootfsSBOM(log),

@@ -10,6 +10,8 @@ import (
 	"os"
 	"strings"
 
+	"github.com/secpipe/secpipe/internal/scan/sbom/extractors"
+
 	scalibrlog "github.com/google/osv-scalibr/log"
 
 	"github.com/secpipe/secpipe/internal/pipeline"
@@ -49,7 +51,7 @@ func loadInventory(ctx context.Context, target string, kind rootfs.Kind, log *sl
 	// osv-scalibr logs through one process-wide logger, to standard error
 	// unless told otherwise; what it says, Collect reports as warnings.
 	scalibrlog.SetLogger(sbom.ScalibrLogger(log))
-	return sbom.CollectPath(ctx, target, kind, sbom.Config{Extractors: extractors(), Logger: log})
+	return sbom.CollectPath(ctx, target, kind, sbom.Config{Extractors: extractors.Default(), Logger: log})
 }
 
 // readSBOM returns the contents of target when it is a regular file

@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/secpipe/secpipe/internal/scan/sbom/extractors"
+
 	"github.com/secpipe/secpipe/internal/artifact"
 	"github.com/secpipe/secpipe/internal/engine"
 	"github.com/secpipe/secpipe/internal/pipeline"
@@ -41,7 +43,7 @@ func providers(log *slog.Logger) []pipeline.Provider {
 		git.New(git.Config{Logger: log}),
 		buildspec.New(buildspec.Config{Logger: log, Environ: builderEnviron()}),
 		shell.New(shell.Config{Logger: log, Environ: builderEnviron()}),
-		scan.New(scan.Config{ConfigChecks: configChecks, Extractors: extractors, Version: Version, Logger: log}),
+		scan.New(scan.Config{ConfigChecks: configChecks, Extractors: extractors.Default, Version: Version, Logger: log}),
 		approval.New(approval.Config{Logger: log}),
 		invoke.New(invoke.Config{Logger: log, Environ: builderEnviron()}),
 		custom.New(custom.Config{Logger: log}),

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/secpipe/secpipe/internal/scan/sbom/extractors"
+
 	"github.com/secpipe/secpipe/internal/rootfs"
 	"github.com/secpipe/secpipe/internal/scan/sbom"
 )
@@ -28,7 +30,7 @@ func sharedBench(tb testing.TB, name string) string {
 // go.sum files of the vulnerability-scan benchmark, with every extractor.
 func BenchmarkCollectVulnsInputs(b *testing.B) {
 	dir := sharedBench(b, "vulns-inputs")
-	ex := testExtractors()
+	ex := extractors.Default()
 	var pkgs int
 	for b.Loop() {
 		root, err := rootfs.NewDirRoot(dir, rootfs.SourceSkip()...)

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/secpipe/secpipe/internal/scan/sbom/extractors"
+
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/osv-scalibr/extractor/filesystem"
 
@@ -27,7 +29,7 @@ var update = flag.Bool("update", false, "rewrite the golden files under testdata
 // collect opens target as the command line does and takes its inventory.
 func collect(t *testing.T, target string) *sbom.Inventory {
 	t.Helper()
-	ex := testExtractors()
+	ex := extractors.Default()
 	root, kind, err := rootfs.Open(target, rootfs.Options{Keep: sbom.Keep(ex)})
 	if err != nil {
 		t.Fatal(err)
@@ -149,7 +151,7 @@ func TestCollectWarnings(t *testing.T) {
 		"app/package-lock.json":    []byte("{not json"),
 		"var/lib/rpm/rpmdb.sqlite": []byte("not a database"),
 	})
-	got, err := sbom.Collect(context.Background(), noOS, rootfs.RootFS, sbom.Config{Extractors: testExtractors()})
+	got, err := sbom.Collect(context.Background(), noOS, rootfs.RootFS, sbom.Config{Extractors: extractors.Default()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -187,7 +189,7 @@ func TestCollectErrors(t *testing.T) {
 	defer root.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := sbom.Collect(ctx, root, rootfs.Source, sbom.Config{Extractors: testExtractors()}); !errors.Is(err, context.Canceled) {
+	if _, err := sbom.Collect(ctx, root, rootfs.Source, sbom.Config{Extractors: extractors.Default()}); !errors.Is(err, context.Canceled) {
 		t.Errorf("Collect(cancelled) error = %v, want context.Canceled", err)
 	}
 	broken := sbom.Scalibr(func(*cpb.PluginConfig) (filesystem.Extractor, error) { return nil, errors.New("no config") })
@@ -206,7 +208,7 @@ func TestCollectErrors(t *testing.T) {
 }
 
 func TestKeep(t *testing.T) {
-	keep := sbom.Keep(testExtractors())
+	keep := sbom.Keep(extractors.Default())
 	tests := []struct {
 		name string
 		e    rootfs.Entry

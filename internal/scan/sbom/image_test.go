@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/secpipe/secpipe/internal/scan/sbom/extractors"
+
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
@@ -87,7 +89,7 @@ func TestCollectImage(t *testing.T) {
 		}
 	}
 	// Keep left the files no extractor wants out of memory.
-	root, err := rootfs.OpenTar(tarPath, sbom.Keep(testExtractors()))
+	root, err := rootfs.OpenTar(tarPath, sbom.Keep(extractors.Default()))
 	if err != nil {
 		t.Fatal(err)
 	}

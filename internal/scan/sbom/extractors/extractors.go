@@ -1,4 +1,6 @@
-package sbom_test
+// Package extractors is the explicit list of package extractors secpipe
+// inventories with (`secpipe sbom`, `scan vulns`, the scan provider).
+package extractors
 
 import (
 	"github.com/google/osv-scalibr/extractor/filesystem/language/dotnet/packageslockjson"
@@ -23,24 +25,33 @@ import (
 	"github.com/secpipe/secpipe/internal/scan/sbom/pomxml"
 )
 
-// testExtractors is the command line's list of extractors.
-func testExtractors() []sbom.Extractor {
+// Default returns the package extractors of `secpipe sbom`, `secpipe scan
+// vulns` and the scan provider: one osv-scalibr extractor package each,
+// except pom.xml, read by our own package (scalibr's links 13 MB of
+// registry clients). Adding a format is one line here (and an import).
+func Default() []sbom.Extractor {
 	return []sbom.Extractor{
+		// Operating system packages.
 		sbom.Scalibr(dpkg.New),
 		sbom.Scalibr(apk.New),
 		sbom.Scalibr(rpm.New),
+		// Go: go.mod files and the build information of binaries.
 		sbom.Scalibr(gomod.New),
 		sbom.Scalibr(gobinary.New),
+		// JavaScript.
 		sbom.Scalibr(packagelockjson.New),
 		sbom.Scalibr(yarnlock.New),
 		sbom.Scalibr(pnpmlock.New),
+		// Python.
 		sbom.Scalibr(requirements.New),
 		sbom.Scalibr(poetrylock.New),
 		sbom.Scalibr(pipfilelock.New),
 		sbom.Scalibr(uvlock.New),
+		// Rust, Ruby, PHP.
 		sbom.Scalibr(cargolock.New),
 		sbom.Scalibr(gemfilelock.New),
 		sbom.Scalibr(composerlock.New),
+		// Java and .NET.
 		pomxml.New(),
 		sbom.Scalibr(gradlelockfile.New),
 		sbom.Scalibr(packageslockjson.New),
