@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"net/http"
 	"net/url"
+	"reflect"
 	"strings"
 	"time"
 
@@ -57,6 +58,7 @@ func loadPages() (*pages, error) {
 		"bytes":    formatBytes,
 		"join":     strings.Join,
 		"pathEsc":  url.PathEscape,
+		"choice":   newChoice,
 		"logURL": func(id, stage, action string) string {
 			return logBase(store.ActionRun{ExecutionID: id, Stage: stage, Action: action})
 		},
@@ -255,4 +257,25 @@ func formatBytes(n int64) string {
 		exp++
 	}
 	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}
+
+// choice is a filter's <select>, rendered by the layout's "choice"
+// template: an optional "any" entry, then the options, the one equal to
+// Selected selected.
+type choice struct {
+	Label, Name, Selected string
+	Any                   bool
+	Options               []string
+}
+
+// newChoice builds a choice for a template; options is a slice of
+// strings or of a string type (pipeline.Kind), selected a string or one of
+// those.
+func newChoice(label, name string, selected any, anyOption bool, options any) choice {
+	c := choice{Label: label, Name: name, Selected: fmt.Sprint(selected), Any: anyOption}
+	v := reflect.ValueOf(options)
+	for i := range v.Len() {
+		c.Options = append(c.Options, fmt.Sprint(v.Index(i).Interface()))
+	}
+	return c
 }
